@@ -1,0 +1,153 @@
+//! Password hashing: argon2id with configurable cost, PHC strings, and the dummy hash that keeps
+//! unknown usernames as slow as real ones.
+//!
+//! Rules: OWASP Password Storage Cheat Sheet / ASVS 2.4.1 (argon2id, m=19456 KiB, t=2, p=1 by
+//! default); RB-14 (verify falls back to the raw, un-normalised form once, for hashes stored
+//! before NFC was applied). Server only (feature `server`): never in the wasm bundle.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Iterations.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Default for Cost {
+    fn default() -> Self {
+        Cost { m_kib: 19_456, t: 2, p: 1 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("invalid argon2 parameters: {0}")]
+    Params(String),
+    #[error("hashing failed: {0}")]
+    Hash(String),
+    #[error("stored hash is not a valid PHC string")]
+    BadStoredHash,
+}
+
+/// Outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Matches; `rehash` says the stored hash should be replaced (old cost or pre-NFC form).
+    Match { rehash: bool },
+    Mismatch,
+}
+
+/// A hasher for one cost setting.
+#[derive(Clone)]
+pub struct Hasher {
+    cost: Cost,
+    argon: Argon2<'static>,
+}
+
+impl Hasher {
+    pub fn new(cost: Cost) -> Result<Self, HashError> {
+        let params = Params::new(cost.m_kib, cost.t, cost.p, None)
+            .map_err(|e| HashError::Params(e.to_string()))?;
+        Ok(Hasher { cost, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params) })
+    }
+
+    pub fn cost(&self) -> Cost {
+        self.cost
+    }
+
+    /// Hashes an already-normalised password into a PHC string.
+    pub fn hash(&self, normalised_password: &str) -> Result<String, HashError> {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon
+            .hash_password(normalised_password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| HashError::Hash(e.to_string()))
+    }
+
+    /// Verifies `raw` (as typed) against a stored PHC string: first its NFC form, then, once,
+    /// the raw form for hashes stored before normalisation existed (RB-14).
+    pub fn verify(&self, raw: &str, stored_phc: &str) -> Result<Check, HashError> {
+        let parsed = PasswordHash::new(stored_phc).map_err(|_| HashError::BadStoredHash)?;
+        let nfc = crate::password::normalize(raw);
+        if self.argon.verify_password(nfc.as_bytes(), &parsed).is_ok() {
+            return Ok(Check::Match { rehash: self.outdated(&parsed) });
+        }
+        if nfc != raw && self.argon.verify_password(raw.as_bytes(), &parsed).is_ok() {
+            return Ok(Check::Match { rehash: true });
+        }
+        Ok(Check::Mismatch)
+    }
+
+    /// A hash of a random value at this cost, verified against when a username is unknown so
+    /// every sign-in costs one verification (zero2prod; ASVS 2.2 timing).
+    pub fn dummy_hash(&self) -> Result<String, HashError> {
+        let mut noise = [0u8; 32];
+        getrandom::getrandom(&mut noise).map_err(|e| HashError::Hash(e.to_string()))?;
+        self.hash(&hex::encode(noise))
+    }
+
+    fn outdated(&self, parsed: &PasswordHash<'_>) -> bool {
+        match Params::try_from(parsed) {
+            Ok(p) => p.m_cost() != self.cost.m_kib || p.t_cost() != self.cost.t || p.p_cost() != self.cost.p,
+            Err(_) => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> Hasher {
+        Hasher::new(Cost { m_kib: 256, t: 1, p: 1 }).unwrap()
+    }
+
+    #[test]
+    fn hash_then_verify_round_trips() {
+        let h = fast();
+        let phc = h.hash("Quiet-Harbor-41").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert_eq!(h.verify("Quiet-Harbor-41", &phc).unwrap(), Check::Match { rehash: false });
+        assert_eq!(h.verify("Quiet-Harbor-42", &phc).unwrap(), Check::Mismatch);
+    }
+
+    #[test]
+    fn nfd_typed_password_matches_nfc_stored_one() {
+        let h = fast();
+        let phc = h.hash(&crate::password::normalize("V\u{e9}lo-du-matin-12")).unwrap();
+        assert!(matches!(h.verify("Ve\u{301}lo-du-matin-12", &phc).unwrap(), Check::Match { .. }));
+    }
+
+    #[test]
+    fn pre_normalisation_hash_still_verifies_and_asks_for_rehash() {
+        let h = fast();
+        let raw = "Ve\u{301}lo-du-matin-12";
+        let legacy = h.hash(raw).unwrap(); // stored raw (NFD) before the rule existed
+        assert_eq!(h.verify(raw, &legacy).unwrap(), Check::Match { rehash: true });
+    }
+
+    #[test]
+    fn other_cost_asks_for_rehash() {
+        let old = fast().hash("Quiet-Harbor-41").unwrap();
+        let newer = Hasher::new(Cost { m_kib: 512, t: 1, p: 1 }).unwrap();
+        assert_eq!(newer.verify("Quiet-Harbor-41", &old).unwrap(), Check::Match { rehash: true });
+    }
+
+    #[test]
+    fn garbage_stored_hash_is_an_error_not_a_panic() {
+        assert!(matches!(fast().verify("x", "not a hash"), Err(HashError::BadStoredHash)));
+    }
+
+    #[test]
+    fn trailing_space_matters() {
+        let h = fast();
+        let phc = h.hash("  two  spaces inside and out  ").unwrap();
+        assert_eq!(h.verify("two  spaces inside and out", &phc).unwrap(), Check::Mismatch);
+    }
+}

@@ -1,0 +1,80 @@
+-- hmis-access schema, SQLite. Portable columns: i64 ids, i64 unix seconds, TEXT, 0/1 booleans.
+-- Identifiers are folded in Rust (domain::identifier::fold); no COLLATE NOCASE, no lower().
+
+CREATE TABLE account (
+    id                      INTEGER PRIMARY KEY,
+    username                TEXT    NOT NULL,          -- as the administrator typed it
+    username_folded         TEXT    NOT NULL,
+    email                   TEXT    NOT NULL,
+    email_folded            TEXT    NOT NULL,
+    full_name               TEXT    NOT NULL DEFAULT '',
+    agency                  TEXT    NOT NULL DEFAULT '',
+    role                    TEXT    NOT NULL DEFAULT 'user',
+    password_hash           TEXT,                       -- argon2id PHC string; NULL = none yet
+    must_change_password    INTEGER NOT NULL DEFAULT 0, -- set by a one-time password
+    password_changed_at     INTEGER,
+    failed_attempts         INTEGER NOT NULL DEFAULT 0,
+    last_reset_requested_at INTEGER,                    -- cooldown of forgot-password
+    status                  TEXT    NOT NULL DEFAULT 'active',
+    created_at              INTEGER NOT NULL,
+    last_sign_in_at         INTEGER,
+    deleted_at              INTEGER
+);
+-- A deleted account keeps its row for audit; its username can be given to a new account.
+CREATE UNIQUE INDEX account_username_live ON account (username_folded) WHERE deleted_at IS NULL;
+CREATE INDEX account_email ON account (email_folded);
+
+CREATE TABLE reset_token (
+    id             INTEGER PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES account (id),
+    token_hash     TEXT    NOT NULL UNIQUE,             -- SHA-256 hex; the token itself is never stored
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER,
+    revoked_at     INTEGER,
+    revoked_reason TEXT                                 -- 'superseded' | 'password_changed'
+);
+CREATE INDEX reset_token_account ON reset_token (account_id);
+
+CREATE TABLE session (
+    id           INTEGER PRIMARY KEY,
+    token_hash   TEXT    NOT NULL UNIQUE,               -- SHA-256 hex of the cookie value
+    account_id   INTEGER NOT NULL REFERENCES account (id),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,                      -- absolute limit
+    revoked_at   INTEGER,
+    user_agent   TEXT    NOT NULL DEFAULT '',
+    client_ip    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX session_account ON session (account_id);
+
+-- Email to send. Bodies are rendered at delivery time so no secret (reset token) is ever
+-- stored: a reset_link row makes the worker issue the token just before it sends.
+CREATE TABLE outbox_message (
+    id              INTEGER PRIMARY KEY,
+    message_id      TEXT    NOT NULL UNIQUE,            -- stable Message-ID across retries
+    kind            TEXT    NOT NULL,                   -- 'reset_link' | 'password_changed'
+    account_id      INTEGER NOT NULL REFERENCES account (id),
+    recipient       TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claimed_until   INTEGER,
+    sent_at         INTEGER,
+    dead_at         INTEGER,
+    last_error      TEXT
+);
+CREATE INDEX outbox_due ON outbox_message (next_attempt_at) WHERE sent_at IS NULL AND dead_at IS NULL;
+
+-- Append-only record of what happened (never a password or a token).
+CREATE TABLE audit_event (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    account_id INTEGER,
+    actor      TEXT    NOT NULL,                        -- 'self', 'system', 'cli', an admin username
+    action     TEXT    NOT NULL,
+    detail     TEXT    NOT NULL DEFAULT '',
+    client_ip  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_event_account ON audit_event (account_id);

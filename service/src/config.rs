@@ -1,0 +1,137 @@
+//! Typed settings of the service. The server crate fills them from `HMIS_*` variables (clap, so
+//! `hmis-access --help` lists every key with its default); defaults live here, once.
+//! Secrets (the SMTP URL may carry a password) are redacted in `Debug`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use domain::hashing::Cost;
+use domain::password::Policy;
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Clone)]
+pub struct Settings {
+    /// Local mode: demo account, local mailbox, `/dev/mailbox`, http public URL allowed.
+    pub dev: bool,
+    pub database_url: String,
+    /// Base of every emailed link. Never taken from request headers (RB-07).
+    pub public_url: url::Url,
+    /// `smtp://host:port` (plain), `smtp://host?tls=required` (STARTTLS), `smtps://host` (TLS).
+    pub smtp_url: Option<SecretString>,
+    /// Where emails go as `.eml` files when no SMTP server is configured (local mode only).
+    pub mailbox_dir: PathBuf,
+    /// `Display Name <address>` of the no-reply sender.
+    pub mail_from: String,
+    pub reset_link_ttl: Duration,
+    /// Requests for the same account within this window send nothing more.
+    pub reset_cooldown: Duration,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub policy: Policy,
+    pub argon2: Cost,
+    /// Parallel argon2 computations; 0 = min(cores, memory budget ÷ m).
+    pub hash_workers: usize,
+    /// Requests allowed to wait for a hashing worker before the service answers 503.
+    pub hash_queue: usize,
+    /// Memory the hashing pool may use, in MiB.
+    pub hash_memory_mib: usize,
+    /// Give up on one SMTP delivery after this long (RB-26).
+    pub smtp_timeout: Duration,
+    /// How often the outbox worker looks for due messages when idle.
+    pub outbox_poll: Duration,
+    /// Attempts before a message is marked dead.
+    pub outbox_max_attempts: i64,
+}
+
+impl Settings {
+    /// Defaults for local mode; the server's CLI overrides each from the environment.
+    pub fn local_defaults() -> Self {
+        Settings {
+            dev: true,
+            database_url: "sqlite:data/hmis-access.db".into(),
+            public_url: url::Url::parse("http://127.0.0.1:3000/").expect("static URL parses"),
+            smtp_url: None,
+            mailbox_dir: PathBuf::from("data/mailbox"),
+            mail_from: "\"Community Services (ServicePoint)\" <no-reply@hmis.invalid>".into(),
+            reset_link_ttl: Duration::from_secs(15 * 60),
+            reset_cooldown: Duration::from_secs(60),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            policy: Policy::default(),
+            argon2: Cost::default(),
+            hash_workers: 0,
+            hash_queue: 64,
+            hash_memory_mib: 256,
+            smtp_timeout: Duration::from_secs(15),
+            outbox_poll: Duration::from_secs(2),
+            outbox_max_attempts: 8,
+        }
+    }
+
+    /// The absolute URL for a path under the public URL.
+    pub fn link(&self, path_and_query: &str) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path_and_query}")
+    }
+
+    pub fn smtp_url_exposed(&self) -> Option<&str> {
+        self.smtp_url.as_ref().map(|s| s.expose_secret())
+    }
+
+    /// True when cookies must be `Secure` (and take the `__Host-` prefix).
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("dev", &self.dev)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url.as_str())
+            .field("smtp_url", &self.smtp_url.as_ref().map(|s| redact_url(s.expose_secret())))
+            .field("mailbox_dir", &self.mailbox_dir)
+            .field("mail_from", &self.mail_from)
+            .field("reset_link_ttl", &self.reset_link_ttl)
+            .field("reset_cooldown", &self.reset_cooldown)
+            .field("policy", &self.policy)
+            .field("argon2", &self.argon2)
+            .field("hash_workers", &self.hash_workers)
+            .field("hash_queue", &self.hash_queue)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password part of a URL (`smtp://user:secret@host` -> `smtp://user:***@host`).
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparsable>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_smtp_password() {
+        let mut s = Settings::local_defaults();
+        s.smtp_url = Some(SecretString::from("smtp://mailer:hunter2-secret@mail.example:587"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(shown.contains("mail.example"));
+    }
+
+    #[test]
+    fn links_are_built_from_the_public_url() {
+        let mut s = Settings::local_defaults();
+        s.public_url = url::Url::parse("https://app.example.com/").unwrap();
+        assert_eq!(s.link("/reset-password?token=x"), "https://app.example.com/reset-password?token=x");
+    }
+}

@@ -1,0 +1,98 @@
+//! The `reset_token` table: hashes of reset links, their lifetime, and why each one ended.
+//! One live token per account: issuing supersedes the older ones (RB-04); consuming is one
+//! conditional UPDATE in the password-changing transaction (RB-01, Keycloak #37231).
+
+use sqlx::FromRow;
+
+use super::{Conn, Store};
+use crate::error::{Result, TokenProblem};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
+impl TokenRow {
+    /// Whether the token can still set a password at `now`, and if not, why.
+    pub fn problem(&self, now: i64) -> Option<TokenProblem> {
+        if self.used_at.is_some() {
+            return Some(TokenProblem::Used);
+        }
+        if self.revoked_at.is_some() {
+            return Some(match self.revoked_reason.as_deref() {
+                Some("superseded") => TokenProblem::Superseded,
+                Some("password_changed") => TokenProblem::PasswordChanged,
+                _ => TokenProblem::Invalid,
+            });
+        }
+        if now >= self.expires_at {
+            return Some(TokenProblem::Expired);
+        }
+        None
+    }
+}
+
+/// Stores a new token hash for the account, superseding every live older one.
+pub async fn issue(conn: &mut Conn, account_id: i64, hash: &str, now: i64, ttl_secs: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'superseded' \
+         WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO reset_token (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(account_id)
+        .bind(hash)
+        .bind(now)
+        .bind(now + ttl_secs)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the token used if, and only if, it is still live. Returns false when another request
+/// got there first (or it expired or was revoked meanwhile).
+pub async fn consume(conn: &mut Conn, hash: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE reset_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
+         AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Revokes every live token of the account because its password changed (RB-02).
+pub async fn revoke_all(conn: &mut Conn, account_id: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'password_changed' \
+         WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, created_at, expires_at, used_at, revoked_at, revoked_reason \
+             FROM reset_token WHERE token_hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}

@@ -1,0 +1,92 @@
+//! The `session` table: server-side sessions behind an opaque cookie (only its hash stored),
+//! with an idle and an absolute limit, ended for good by sign-out or a password change.
+
+use sqlx::FromRow;
+
+use super::{Conn, Store};
+use crate::error::Result;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub user_agent: String,
+    pub client_ip: String,
+}
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub account_id: i64,
+    pub now: i64,
+    pub absolute_secs: i64,
+    pub user_agent: &'a str,
+    pub client_ip: &'a str,
+}
+
+/// Ends every session of the account (password changed, RB-19).
+pub async fn revoke_all(conn: &mut Conn, account_id: i64, now: i64) -> Result<u64> {
+    let r = sqlx::query("UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+impl Store {
+    pub async fn create_session(&self, s: NewSession<'_>) -> Result<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO session (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(s.token_hash)
+        .bind(s.account_id)
+        .bind(s.now)
+        .bind(s.now + s.absolute_secs)
+        .bind(s.user_agent)
+        .bind(s.client_ip)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// Finds a live session and marks it seen: one UPDATE … RETURNING, so an idle or revoked
+    /// session can never be revived by a racing request.
+    pub async fn touch_session(&self, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "UPDATE session SET last_seen_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
+             AND expires_at > $1 AND last_seen_at > $3 \
+             RETURNING id, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - idle_secs)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE session SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn live_sessions(&self, account_id: i64, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip FROM session \
+             WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3 \
+             ORDER BY last_seen_at DESC",
+        )
+        .bind(account_id)
+        .bind(now)
+        .bind(now - idle_secs)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

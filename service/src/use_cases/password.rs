@@ -1,0 +1,82 @@
+//! change_password and the one path every password change takes: policy check, hash, then in
+//! one transaction revoke reset links and sessions, queue the notification, audit (RB-02, RB-19).
+
+use domain::hashing::Check;
+
+use super::Service;
+use crate::error::{Error, Result};
+use crate::store::account::{self, Account};
+use crate::store::{audit, outbox, reset_token, session, Conn};
+
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirm: &'a str,
+    pub client_ip: &'a str,
+}
+
+impl Service {
+    /// Changes the password of a signed-in user (also the forced change after a one-time
+    /// password). Ends every session, including this one: the user signs in again.
+    pub async fn change_password(&self, account_id: i64, req: PasswordChange<'_>) -> Result<()> {
+        let account = self.store().account_by_id(account_id).await?.ok_or(Error::NotSignedIn)?;
+        if req.current.len() > domain::password::byte_ceiling(&self.settings().policy) {
+            return Err(Error::WrongCurrentPassword);
+        }
+        match self.hashing().verify(req.current.to_string(), account.password_hash.clone()).await? {
+            Check::Match { .. } => {}
+            Check::Mismatch => return Err(Error::WrongCurrentPassword),
+        }
+        let normalised = self.acceptable_new_password(&account, req.new, req.confirm).await?;
+        let phc = self.hashing().hash(normalised).await?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        self.store_new_password(&mut tx, &account, &phc, false, "self", "password_changed", req.client_ip, now).await?;
+        tx.commit().await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Checks a new password: both entries equal, the policy (length before anything else),
+    /// and not the current password. Returns its NFC form, ready to hash.
+    pub(crate) async fn acceptable_new_password(&self, account: &Account, new: &str, confirm: &str) -> Result<String> {
+        let verdict = self.evaluate_password(new, &account.user_inputs());
+        if verdict.too_long {
+            return Err(Error::WeakPassword(Box::new(verdict)));
+        }
+        if domain::password::normalize(new) != domain::password::normalize(confirm) {
+            return Err(Error::PasswordsDiffer);
+        }
+        if !verdict.acceptable() {
+            return Err(Error::WeakPassword(Box::new(verdict)));
+        }
+        if let Some(current) = account.password_hash.clone() {
+            if let Check::Match { .. } = self.hashing().verify(new.to_string(), Some(current)).await? {
+                return Err(Error::SameAsCurrent);
+            }
+        }
+        Ok(domain::password::normalize(new))
+    }
+
+    /// Stores a new hash and does everything a password change implies, inside `tx`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_new_password(
+        &self,
+        tx: &mut Conn,
+        account: &Account,
+        phc: &str,
+        must_change: bool,
+        actor: &str,
+        action: &str,
+        client_ip: &str,
+        now: i64,
+    ) -> Result<()> {
+        account::set_password(tx, account.id, phc, must_change, now).await?;
+        reset_token::revoke_all(tx, account.id, now).await?;
+        session::revoke_all(tx, account.id, now).await?;
+        let message_id = self.new_message_id()?;
+        outbox::enqueue(tx, &message_id, "password_changed", account.id, &account.email, now).await?;
+        audit::record(tx, audit::Event { at: now, account_id: Some(account.id), actor, action, detail: "", client_ip }).await?;
+        Ok(())
+    }
+}

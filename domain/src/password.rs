@@ -179,6 +179,29 @@ impl Verdict {
     }
 }
 
+/// Everything a form shows about a password, as the browser meter and the server both produce it
+/// (the meter module serialises this to JSON; `hmis-access password check` prints the same).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub acceptable: bool,
+    pub label: String,
+    pub checks: Vec<RuleCheck>,
+    pub problems: Vec<String>,
+}
+
+impl From<Verdict> for Report {
+    fn from(verdict: Verdict) -> Self {
+        Report {
+            acceptable: verdict.acceptable(),
+            label: verdict.strength_label().to_string(),
+            checks: verdict.checks(),
+            problems: verdict.problems(),
+            verdict,
+        }
+    }
+}
+
 /// A rule the form lists with a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rule {

@@ -1,0 +1,140 @@
+// hmis-access progressive enhancement. Every page works without this file; with it:
+// - password fields get a working "Show"/"Hide" toggle;
+// - new-password forms get the live strength meter (scored by the wasm module in a Web Worker,
+//   the same policy code the server runs), rule ticks and a "passwords match" line.
+// No framework, no inline script (the CSP forbids it), loaded with `defer` on every page.
+(function () {
+  "use strict";
+
+  function setupToggles() {
+    document.querySelectorAll("button[data-toggle-for]").forEach(function (btn) {
+      var input = document.getElementById(btn.getAttribute("data-toggle-for"));
+      if (!input) return;
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        var show = input.type === "password";
+        input.type = show ? "text" : "password";
+        btn.textContent = show ? "Hide" : "Show";
+        btn.setAttribute("aria-pressed", show ? "true" : "false");
+        btn.setAttribute("aria-label", show ? "Hide password" : "Show password");
+      });
+    });
+  }
+
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (el) el.textContent = text || "";
+  }
+
+  function setupMeter() {
+    var box = document.querySelector("[data-new-password]");
+    if (!box || typeof Worker === "undefined") return;
+    var pw = document.getElementById("new-password");
+    var confirm = document.getElementById("confirm-password");
+    var strength = document.getElementById("strength");
+    var inputs = JSON.parse(box.getAttribute("data-user-inputs") || "{}");
+    var policy = JSON.parse(box.getAttribute("data-policy") || "{}");
+    var worker;
+    try {
+      worker = new Worker("/js/meter-worker.js", { type: "module" });
+    } catch (e) {
+      return; // no meter; the server still checks every rule
+    }
+    var lastSent = 0;
+    var lastReport = null;
+
+    worker.onmessage = function (event) {
+      var data = event.data;
+      if (!data || data.error || data.id !== lastSent) return; // stale or failed: newest wins
+      render(data.report);
+    };
+
+    function send() {
+      lastSent += 1;
+      worker.postMessage({ id: lastSent, password: pw.value, inputs: inputs, policy: policy });
+    }
+
+    function render(report) {
+      lastReport = report;
+      var v = report.verdict;
+      var empty = pw.value.length === 0;
+      strength.hidden = empty;
+      box.setAttribute("data-acceptable", report.acceptable ? "true" : "false");
+      strength.setAttribute("data-score", v.score === null ? "none" : String(v.score));
+      setText("strength-label", v.too_long ? "Too long" : report.label);
+      setText("strength-score", v.score === null ? "–" : String(v.score));
+      setText("strength-crack", v.crack_time ? "Time to guess: " + v.crack_time : "");
+      var warning = v.too_long ? report.problems[0] : v.too_short && !empty ? report.problems[0] : v.warning;
+      setText("strength-warning", warning);
+      var list = document.getElementById("strength-suggestions");
+      if (list) {
+        list.textContent = "";
+        (v.too_long ? [] : v.suggestions).forEach(function (s) {
+          var li = document.createElement("li");
+          li.textContent = s;
+          list.appendChild(li);
+        });
+      }
+      report.checks.forEach(function (c) {
+        var li = document.querySelector('#password-rules li[data-rule="' + c.rule + '"]');
+        if (!li) return;
+        var state = empty ? "pending" : c.met ? "met" : "unmet";
+        li.setAttribute("data-state", state);
+        var sr = li.querySelector(".rule-state");
+        if (sr) sr.textContent = empty ? "" : c.met ? " (done)" : " (not yet)";
+      });
+      updateMatch();
+    }
+
+    function updateMatch() {
+      var el = document.getElementById("match-status");
+      if (!el || !confirm) return;
+      if (confirm.value.length === 0) {
+        el.setAttribute("data-state", "pending");
+        el.textContent = "";
+      } else if (confirm.value.normalize("NFC") === pw.value.normalize("NFC")) {
+        el.setAttribute("data-state", "met");
+        el.textContent = "The two passwords match.";
+      } else {
+        el.setAttribute("data-state", "unmet");
+        el.textContent = "The two passwords are not the same yet.";
+      }
+    }
+
+    pw.addEventListener("input", send);
+    if (confirm) confirm.addEventListener("input", updateMatch);
+    // Warm the module up before the first keystroke (zxcvbn builds its dictionaries once).
+    send();
+    box.setAttribute("data-meter", "loading");
+    worker.addEventListener("message", function () {
+      box.setAttribute("data-meter", "ready");
+    });
+    // Autofilled or restored values fire no input event (RB-24).
+    if (pw.value) send();
+    window.hmisMeter = {
+      // Used by the end-to-end tests to compare the browser's verdict with the server's.
+      score: function (password, extraInputs) {
+        return new Promise(function (resolve) {
+          var id = "probe-" + Math.random();
+          function onMsg(e) {
+            if (e.data && e.data.id === id) {
+              probe.terminate();
+              resolve(e.data.report);
+            }
+          }
+          var probe = new Worker("/js/meter-worker.js", { type: "module" });
+          probe.onmessage = onMsg;
+          probe.postMessage({ id: id, password: password, inputs: extraInputs || inputs, policy: policy });
+        });
+      },
+      last: function () { return lastReport; }
+    };
+  }
+
+  function start() {
+    setupToggles();
+    setupMeter();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

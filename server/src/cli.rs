@@ -1,0 +1,295 @@
+//! The command line: `hmis-access [serve]`, `user add|list`, `password check`, and every setting
+//! as an `HMIS_*` environment variable (or flag), listed with its default by `--help`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use domain::hashing::Cost;
+use domain::password::Policy;
+use secrecy::SecretString;
+use service::Settings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hmis-access",
+    version,
+    about = "Sign-in and password reset for HMIS users.",
+    long_about = "Sign-in and password reset for HMIS users.\n\nEvery setting below can be given as the HMIS_* environment variable shown, or as the flag. \
+Run with HMIS_DEV=1 for local mode (SQLite under data/, emails in a local mailbox at /dev/mailbox, a demo account)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Score passwords with the server's policy: one per stdin line, one JSON report per line.
+    #[command(subcommand)]
+    Password(PasswordCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin, a one-time password is generated, printed
+    /// once, and must be changed at first sign-in.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        full_name: String,
+        #[arg(long, default_value = "")]
+        agency: String,
+        /// Read the password from standard input (first line; nothing else is trimmed).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Print the policy verdict for each password read from stdin (one per line).
+    Check {
+        #[arg(long, default_value = "")]
+        username: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        full_name: String,
+        #[arg(long, default_value = "")]
+        agency: String,
+    },
+}
+
+/// Every setting, with its variable and default. `Settings::local_defaults()` holds the same
+/// defaults for library users; a test keeps the two equal.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// Local mode: demo account, local mailbox at /dev/mailbox, http public URL.
+    #[arg(long, env = "HMIS_DEV", default_value_t = false, value_parser = parse_bool, action = clap::ArgAction::Set, global = true)]
+    pub dev: bool,
+    /// Database URL (SQLite file, created if missing).
+    #[arg(long, env = "HMIS_DATABASE_URL", default_value = "sqlite:data/hmis-access.db", global = true)]
+    pub database_url: String,
+    /// Base URL of every emailed link; required outside local mode (local default http://127.0.0.1:3000).
+    #[arg(long, env = "HMIS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Listen address; falls back to LEPTOS_SITE_ADDR, then 127.0.0.1:3000.
+    #[arg(long, env = "HMIS_LISTEN_ADDR", global = true)]
+    pub listen_addr: Option<String>,
+    /// SMTP server: smtp://host:port (plain), smtp://host:587?tls=required (STARTTLS), smtps://host (TLS). Required outside local mode.
+    #[arg(long, env = "HMIS_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+    /// Folder of the local mailbox (local mode without SMTP).
+    #[arg(long, env = "HMIS_MAILBOX_DIR", default_value = "data/mailbox", global = true)]
+    pub mailbox_dir: PathBuf,
+    /// Sender of every email.
+    #[arg(long, env = "HMIS_MAIL_FROM", default_value = "\"Community Services (ServicePoint)\" <no-reply@hmis.invalid>", global = true)]
+    pub mail_from: String,
+    /// Lifetime of a reset link.
+    #[arg(long, env = "HMIS_RESET_LINK_TTL", default_value = "15m", value_parser = humantime::parse_duration, global = true)]
+    pub reset_link_ttl: Duration,
+    /// Repeated reset requests for one account within this window send nothing more.
+    #[arg(long, env = "HMIS_RESET_COOLDOWN", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub reset_cooldown: Duration,
+    /// A session ends after this long without a request.
+    #[arg(long, env = "HMIS_SESSION_IDLE", default_value = "30m", value_parser = humantime::parse_duration, global = true)]
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, whatever happens.
+    #[arg(long, env = "HMIS_SESSION_ABSOLUTE", default_value = "12h", value_parser = humantime::parse_duration, global = true)]
+    pub session_absolute: Duration,
+    /// Fewest characters in a password (after NFC normalisation).
+    #[arg(long, env = "HMIS_PASSWORD_MIN_CHARS", default_value_t = 12, global = true)]
+    pub password_min_chars: usize,
+    /// Most characters in a password; longer input is refused as too long, never cut.
+    #[arg(long, env = "HMIS_PASSWORD_MAX_CHARS", default_value_t = 128, global = true)]
+    pub password_max_chars: usize,
+    /// Lowest acceptable zxcvbn score, 0-4.
+    #[arg(long, env = "HMIS_PASSWORD_MIN_SCORE", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=4), global = true)]
+    pub password_min_score: u8,
+    /// argon2id memory cost in KiB.
+    #[arg(long, env = "HMIS_ARGON2_M_KIB", default_value_t = 19_456, global = true)]
+    pub argon2_m_kib: u32,
+    /// argon2id iterations.
+    #[arg(long, env = "HMIS_ARGON2_T", default_value_t = 2, global = true)]
+    pub argon2_t: u32,
+    /// argon2id parallelism.
+    #[arg(long, env = "HMIS_ARGON2_P", default_value_t = 1, global = true)]
+    pub argon2_p: u32,
+    /// Parallel hashes; 0 = min(cores, HMIS_HASH_MEMORY_MIB / m).
+    #[arg(long, env = "HMIS_HASH_WORKERS", default_value_t = 0, global = true)]
+    pub hash_workers: usize,
+    /// Sign-ins that may wait for a hashing worker; beyond this the answer is 503 with Retry-After.
+    #[arg(long, env = "HMIS_HASH_QUEUE", default_value_t = 64, global = true)]
+    pub hash_queue: usize,
+    /// Memory budget of the hashing pool, MiB.
+    #[arg(long, env = "HMIS_HASH_MEMORY_MIB", default_value_t = 256, global = true)]
+    pub hash_memory_mib: usize,
+    /// Give up on one SMTP delivery after this long; it is retried with back-off.
+    #[arg(long, env = "HMIS_SMTP_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration, global = true)]
+    pub smtp_timeout: Duration,
+    /// Delivery attempts before an email is marked dead.
+    #[arg(long, env = "HMIS_OUTBOX_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub outbox_max_attempts: i64,
+    /// Folder of the built site (CSS, JS, the meter wasm).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long, env = "HMIS_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("expected 1/0, true/false, yes/no or on/off, got {other:?}")),
+    }
+}
+
+/// Why the settings cannot be used; start-up stops with this message.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("HMIS_PUBLIC_URL is required outside local mode (set HMIS_DEV=1 for local mode)")]
+    PublicUrlMissing,
+    #[error("HMIS_SMTP_URL is required outside local mode (set HMIS_DEV=1 for local mode)")]
+    SmtpMissing,
+    #[error("HMIS_PUBLIC_URL {0:?} is not an absolute http(s) URL")]
+    PublicUrlInvalid(String),
+    #[error("HMIS_PUBLIC_URL must be https unless it is a loopback address (got {0:?})")]
+    PublicUrlNotHttps(String),
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+impl SettingsArgs {
+    pub fn to_settings(&self) -> Result<Settings, SettingsError> {
+        let public_url = match (&self.public_url, self.dev) {
+            (Some(u), _) => u.clone(),
+            (None, true) => "http://127.0.0.1:3000/".into(),
+            (None, false) => return Err(SettingsError::PublicUrlMissing),
+        };
+        let parsed = url::Url::parse(&public_url).map_err(|_| SettingsError::PublicUrlInvalid(public_url.clone()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(SettingsError::PublicUrlInvalid(public_url));
+        }
+        if parsed.scheme() == "http" && !is_loopback_host(parsed.host_str().unwrap_or_default()) {
+            return Err(SettingsError::PublicUrlNotHttps(public_url));
+        }
+        if self.smtp_url.is_none() && !self.dev {
+            return Err(SettingsError::SmtpMissing);
+        }
+        if self.password_min_chars == 0 || self.password_min_chars > self.password_max_chars {
+            return Err(SettingsError::Invalid("HMIS_PASSWORD_MIN_CHARS must be between 1 and HMIS_PASSWORD_MAX_CHARS".into()));
+        }
+        if self.password_max_chars > 1024 {
+            return Err(SettingsError::Invalid("HMIS_PASSWORD_MAX_CHARS is at most 1024".into()));
+        }
+        Ok(Settings {
+            dev: self.dev,
+            database_url: self.database_url.clone(),
+            public_url: parsed,
+            smtp_url: self.smtp_url.clone().map(SecretString::from),
+            mailbox_dir: self.mailbox_dir.clone(),
+            mail_from: self.mail_from.clone(),
+            reset_link_ttl: self.reset_link_ttl,
+            reset_cooldown: self.reset_cooldown,
+            session_idle: self.session_idle,
+            session_absolute: self.session_absolute,
+            policy: Policy {
+                min_chars: self.password_min_chars,
+                max_chars: self.password_max_chars,
+                min_score: self.password_min_score,
+                ..Policy::default()
+            },
+            argon2: Cost { m_kib: self.argon2_m_kib, t: self.argon2_t, p: self.argon2_p },
+            hash_workers: self.hash_workers,
+            hash_queue: self.hash_queue,
+            hash_memory_mib: self.hash_memory_mib,
+            smtp_timeout: self.smtp_timeout,
+            outbox_poll: Duration::from_secs(2),
+            outbox_max_attempts: self.outbox_max_attempts,
+        })
+    }
+
+    /// HMIS_LISTEN_ADDR, else LEPTOS_SITE_ADDR, else 127.0.0.1:3000.
+    pub fn listen_addr(&self) -> String {
+        self.listen_addr
+            .clone()
+            .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+    }
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h == "localhost" || h.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("hmis-access").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn local_mode_defaults_match_the_library_defaults() {
+        let s = parse(&["--dev", "true"]).settings.to_settings().unwrap();
+        let d = Settings::local_defaults();
+        assert_eq!(s.database_url, d.database_url);
+        assert_eq!(s.public_url, d.public_url);
+        assert_eq!(s.mailbox_dir, d.mailbox_dir);
+        assert_eq!(s.mail_from, d.mail_from);
+        assert_eq!(s.reset_link_ttl, d.reset_link_ttl);
+        assert_eq!(s.reset_cooldown, d.reset_cooldown);
+        assert_eq!(s.session_idle, d.session_idle);
+        assert_eq!(s.session_absolute, d.session_absolute);
+        assert_eq!(s.policy, d.policy);
+        assert_eq!(s.argon2, d.argon2);
+        assert_eq!((s.hash_workers, s.hash_queue, s.hash_memory_mib), (d.hash_workers, d.hash_queue, d.hash_memory_mib));
+    }
+
+    #[test]
+    fn normal_mode_requires_public_url_and_smtp() {
+        let e = parse(&[]).settings.to_settings().unwrap_err();
+        assert!(matches!(e, SettingsError::PublicUrlMissing));
+        let e = parse(&["--public-url", "https://app.example.com"]).settings.to_settings().unwrap_err();
+        assert!(matches!(e, SettingsError::SmtpMissing));
+        assert!(parse(&["--public-url", "https://app.example.com", "--smtp-url", "smtp://m:25"]).settings.to_settings().is_ok());
+    }
+
+    #[test]
+    fn plain_http_public_url_only_for_loopback() {
+        let e = parse(&["--public-url", "http://app.example.com", "--smtp-url", "smtp://m:25"]).settings.to_settings().unwrap_err();
+        assert!(matches!(e, SettingsError::PublicUrlNotHttps(_)));
+        assert!(parse(&["--public-url", "http://127.0.0.1:8080", "--smtp-url", "smtp://m:25"]).settings.to_settings().is_ok());
+    }
+
+    #[test]
+    fn help_lists_every_hmis_variable() {
+        let help = Cli::command().render_long_help().to_string();
+        for var in ["HMIS_DEV", "HMIS_DATABASE_URL", "HMIS_PUBLIC_URL", "HMIS_LISTEN_ADDR", "HMIS_SMTP_URL", "HMIS_RESET_LINK_TTL", "HMIS_ARGON2_M_KIB", "HMIS_HASH_QUEUE"] {
+            assert!(help.contains(var), "--help lacks {var}");
+        }
+    }
+}

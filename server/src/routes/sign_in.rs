@@ -1,0 +1,125 @@
+//! `/`, `/login` and `/logout`.
+
+use app::pages::login::{self, LoginView};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use service::use_cases::SignIn;
+use service::Error;
+
+use super::form;
+use crate::web::{self, page_response, see_other};
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    /// A notice to show: `password-changed`, `signed-out`, `session-ended`.
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn notice_text(key: Option<&str>) -> Option<String> {
+    match key? {
+        "password-changed" => Some(app::pages::reset::DONE_TEXT.into()),
+        "signed-out" => Some("You have signed out.".into()),
+        "session-ended" => Some("Your session ended. Please sign in again.".into()),
+        _ => None,
+    }
+}
+
+pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+    match signed_in(&state, &jar).await {
+        Ok(true) => see_other("/account"),
+        Ok(false) => see_other("/login"),
+        Err(r) => r,
+    }
+}
+
+async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<bool, Response> {
+    let Some(v) = web::session_value(state.service.settings(), jar) else { return Ok(false) };
+    state.service.current_user(&v).await.map(|u| u.is_some()).map_err(|e| web::internal(&e))
+}
+
+pub async fn show(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+    match signed_in(&state, &jar).await {
+        Ok(true) => return see_other(&web::safe_next(q.next.as_deref()).unwrap_or_else(|| "/account".into())),
+        Ok(false) => {}
+        Err(r) => return r,
+    }
+    page_response(
+        StatusCode::OK,
+        login::page(LoginView {
+            next: web::safe_next(q.next.as_deref()),
+            notice: notice_text(q.notice.as_deref()),
+            ..Default::default()
+        }),
+    )
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    peer: web::Peer,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+    parsed: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let f = match form(parsed) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let next = web::safe_next(q.next.as_deref());
+    let ip = peer.ip();
+    let ua = web::user_agent(&headers);
+    let result = state
+        .service
+        .sign_in(SignIn { username: &f.username, password: &f.password, client_ip: &ip, user_agent: &ua })
+        .await;
+    match result {
+        Ok(signed) => {
+            // A fresh session id at every sign-in; any older cookie in this browser is replaced.
+            let settings = state.service.settings();
+            let jar = jar.add(web::session_cookie(settings, signed.cookie_value.expose().to_string()));
+            let to = if signed.must_change_password { "/account/password".to_string() } else { next.unwrap_or_else(|| "/account".into()) };
+            (jar, see_other(&to)).into_response()
+        }
+        Err(Error::InvalidCredentials) => page_response(
+            StatusCode::UNAUTHORIZED,
+            login::page(LoginView {
+                username: keep_typed(&f.username),
+                next,
+                errors: vec![login::INVALID_CREDENTIALS.into()],
+                notice: None,
+            }),
+        ),
+        Err(Error::Busy) => web::busy(),
+        Err(e) => web::internal(&e),
+    }
+}
+
+/// What to put back in the username field: the person's own text, unless it is absurdly long.
+fn keep_typed(s: &str) -> String {
+    if s.len() > domain::identifier::MAX_IDENTIFIER_BYTES * 4 { String::new() } else { s.to_string() }
+}
+
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let settings = state.service.settings();
+    if let Some(v) = web::session_value(settings, &jar) {
+        if let Err(e) = state.service.sign_out(&v).await {
+            return web::internal(&e);
+        }
+    }
+    let jar = web::clear_session_cookie(settings, jar);
+    (jar, see_other("/login?notice=signed-out")).into_response()
+}

@@ -1,0 +1,141 @@
+//! Small HTTP helpers shared by handlers: page responses, the session cookie, the client
+//! address, safe redirects, and the mapping of `service::Error` to what a person sees.
+
+use std::net::SocketAddr;
+
+use app::Document;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use service::Settings;
+
+/// A rendered page with a status.
+pub fn page_response(status: StatusCode, doc: Document) -> Response {
+    (status, Html(doc.render())).into_response()
+}
+
+/// 303 See Other: the browser GETs the target (post/redirect/get).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Name of the session cookie: `__Host-` prefixed (and `Secure`) when served over https.
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    if settings.https() {
+        "__Host-hmis_session"
+    } else {
+        "hmis_session"
+    }
+}
+
+pub fn session_cookie(settings: &Settings, value: String) -> Cookie<'static> {
+    let mut c = Cookie::new(session_cookie_name(settings), value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(settings.https());
+    c
+}
+
+pub fn clear_session_cookie(settings: &Settings, jar: CookieJar) -> CookieJar {
+    let mut c = session_cookie(settings, String::new());
+    c.make_removal();
+    jar.add(c)
+}
+
+pub fn session_value(settings: &Settings, jar: &CookieJar) -> Option<String> {
+    jar.get(session_cookie_name(settings)).map(|c| c.value().to_string())
+}
+
+/// The peer address of the connection, when the server was started with connect info (tests
+/// that call the router directly have none). Proxies are not trusted yet, so `X-Forwarded-For`
+/// is ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| *a)))
+    }
+}
+
+impl Peer {
+    pub fn ip(&self) -> String {
+        self.0.map(|a| a.ip().to_string()).unwrap_or_default()
+    }
+    pub fn is_loopback(&self) -> bool {
+        self.0.is_some_and(|a| a.ip().is_loopback())
+    }
+}
+
+pub fn user_agent(headers: &HeaderMap) -> String {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// Accepts `next` only as a same-origin absolute path: `/account`, not `//evil`, `/\evil` or
+/// `https://evil`.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    let ok = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control())
+        && n.len() <= 512;
+    ok.then(|| n.to_string())
+}
+
+/// 503 with Retry-After: the hashing pool is full. Same for every account; not a failed attempt.
+pub fn busy() -> Response {
+    let mut res = page_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        app::pages::error::page(
+            "Too many people are signing in right now",
+            "Please wait a few seconds and try again. Nothing was counted against your account.".into(),
+        ),
+    );
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res
+}
+
+/// The page for failures the person cannot fix; the cause goes to the log with its chain.
+pub fn internal(e: &dyn std::error::Error) -> Response {
+    let mut chain = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        src = s.source();
+    }
+    tracing::error!(error = %chain, "request failed");
+    page_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        app::pages::error::page("Something went wrong", "Please try again in a moment. If it keeps happening, contact the HMIS help desk.".into()),
+    )
+}
+
+/// 413 for a form too large to be real (RB-16); also used for oversized single fields.
+pub fn too_large() -> Response {
+    page_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        app::pages::error::page(
+            "That was too long",
+            "What you entered is far longer than any username or password can be. Please check it and try again.".into(),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_same_origin_paths() {
+        assert_eq!(safe_next(Some("/account")), Some("/account".into()));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "account", "/a\nb"] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! A real hmis-access server for HTTP tests: the real router on a free loopback port, a fresh
+//! SQLite file, the local mailbox in a temp folder, cheap argon2, and a test clock.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use domain::hashing::Cost;
+use server::AppState;
+use service::mail::mailbox;
+use service::use_cases::NewUser;
+use service::{Service, Settings, TestClock};
+
+pub const PUBLIC_URL: &str = "https://app.example.com/";
+pub const ALICE_PW: &str = "Original-Lantern-73 quietly";
+pub const BOB_PW: &str = "Bobs-Original-Kettle-19 tide";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub service: Service,
+    pub clock: TestClock,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut s = Settings::local_defaults();
+        s.database_url = format!("sqlite:{}", dir.path().join("test.db").display());
+        s.mailbox_dir = dir.path().join("mailbox");
+        s.public_url = url::Url::parse(PUBLIC_URL).expect("url");
+        s.argon2 = Cost { m_kib: 256, t: 1, p: 1 };
+        s.hash_workers = 4;
+        tweak(&mut s);
+        let clock = TestClock::at(1_800_000_000);
+        let service = Service::start_with_clock(s, Arc::new(clock.clone())).await.expect("service starts");
+        for (u, e, n, a, p) in [
+            ("alice", "alice@example.com", "Alice Smith", "Harbor Shelter", ALICE_PW),
+            ("bob", "bob@example.com", "Bob Jones", "Harbor Shelter", BOB_PW),
+        ] {
+            service
+                .add_user(NewUser { username: u, email: e, full_name: n, agency: a, password: Some(p) }, "test")
+                .await
+                .expect("user added");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState { service: service.clone(), site_root: dir.path().join("site") };
+        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp { base: format!("http://{addr}"), http, service, clock, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url(path)).form(form).send().await.expect("POST")
+    }
+
+    pub async fn post_with_cookie(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url(path)).header("cookie", cookie).form(form).send().await.expect("POST")
+    }
+
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).header("cookie", cookie).send().await.expect("GET")
+    }
+
+    /// Asks for a reset and delivers the queued email; returns the path of the link in it.
+    pub async fn request_link(&self, identifier: &str) -> String {
+        let r = self.post("/forgot-password", &[("identifier", identifier)]).await;
+        assert_eq!(r.status(), 303);
+        self.service.deliver_due().await.expect("delivery");
+        self.newest_link().await
+    }
+
+    /// Path and query of the newest reset link in the mailbox.
+    pub async fn newest_link(&self) -> String {
+        let mails = mailbox::list(&self.service.settings().mailbox_dir).await.expect("mailbox");
+        let link = mails
+            .iter()
+            .flat_map(|m| m.links.iter())
+            .find(|l| l.contains("/reset-password?token="))
+            .expect("a reset link in the mailbox")
+            .clone();
+        link.strip_prefix(PUBLIC_URL.trim_end_matches('/')).expect("link built from the public URL").to_string()
+    }
+
+    pub async fn mail_count(&self) -> usize {
+        mailbox::list(&self.service.settings().mailbox_dir).await.expect("mailbox").len()
+    }
+
+    pub async fn subjects(&self) -> Vec<String> {
+        mailbox::list(&self.service.settings().mailbox_dir).await.expect("mailbox").into_iter().map(|m| m.subject).collect()
+    }
+
+    /// Signs in and returns the `name=value` of the session cookie.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Option<String> {
+        let r = self.post("/login", &[("username", username), ("password", password)]).await;
+        if r.status() != 303 {
+            return None;
+        }
+        let set = r.headers().get("set-cookie")?.to_str().ok()?.to_string();
+        Some(set.split(';').next()?.to_string())
+    }
+
+    pub async fn reset(&self, link: &str, pw: &str) -> reqwest::Response {
+        let token = token_of(link);
+        self.post("/reset-password", &[("token", &token), ("new_password", pw), ("confirm_password", pw)]).await
+    }
+}
+
+pub fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).expect("token in link").to_string()
+}
+
+pub async fn body(r: reqwest::Response) -> String {
+    r.text().await.expect("body")
+}

@@ -5,6 +5,8 @@
 //! both into the server and into the browser's strength-meter module, and the two must agree.
 
 pub mod identifier;
+pub mod license;
+pub mod lockout;
 pub mod password;
 pub mod token;
 

@@ -35,6 +35,15 @@ pub enum Command {
     /// Score passwords with the server's policy: one per stdin line, one JSON report per line.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// The license lifecycle job.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LifecycleCommand {
+    /// Inactivate, expire and delete licenses that are due, and send the warnings (idempotent).
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,9 +62,49 @@ pub enum UserCommand {
         /// Read the password from standard input (first line; nothing else is trimmed).
         #[arg(long)]
         password_stdin: bool,
+        /// user, agency_admin or system_admin.
+        #[arg(long, default_value = "user")]
+        role: String,
     },
     /// List accounts.
     List,
+    /// Unlock an account locked after failed sign-ins.
+    Unlock(Target),
+    /// Email a reset link now (or what applies, if the account cannot use one).
+    SendReset(Target),
+    /// Set a one-time password (printed once; must be changed at next sign-in; unlocks).
+    SetOneTimePassword(Target),
+    /// Inactivate a license (leave of absence).
+    Inactivate(Target),
+    /// Reactivate an inactive license.
+    Reactivate(Target),
+    /// Record a completed annual recertification.
+    Recertify {
+        #[command(flatten)]
+        target: Target,
+        /// Completion date, YYYY-MM-DD (in HMIS_TIMEZONE); today when omitted.
+        #[arg(long)]
+        completed: Option<String>,
+    },
+    /// Change the email on file (both addresses are told).
+    SetEmail {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete a license (kept for audit; the username can be given to a new account).
+    Delete(Target),
+}
+
+/// The account an administrative command acts on, and who acts.
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// The account's username.
+    pub username: String,
+    /// Act as this administrator (their role is checked); default: the operator (system).
+    #[arg(long = "as")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +192,45 @@ pub struct SettingsArgs {
     /// Delivery attempts before an email is marked dead.
     #[arg(long, env = "HMIS_OUTBOX_MAX_ATTEMPTS", default_value_t = 8, global = true)]
     pub outbox_max_attempts: i64,
+    /// Consecutive failed sign-ins that lock an account (HMIS: 3).
+    #[arg(long, env = "HMIS_LOCKOUT_THRESHOLD", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub lockout_threshold: u32,
+    /// A lock lifts by itself after this long; unset = only an administrator unlocks (the HMIS rule).
+    #[arg(long, env = "HMIS_LOCKOUT_DURATION", value_parser = humantime::parse_duration, global = true)]
+    pub lockout_duration: Option<Duration>,
+    /// Whether completing a self-service reset also unlocks a locked account.
+    #[arg(long, env = "HMIS_RESET_UNLOCKS", default_value_t = false, value_parser = parse_bool, action = clap::ArgAction::Set, global = true)]
+    pub reset_unlocks: bool,
+    /// Failed sign-ins one client address may make per window before it is throttled (429).
+    #[arg(long, env = "HMIS_CLIENT_FAILURE_LIMIT", default_value_t = 30, global = true)]
+    pub client_failure_limit: i64,
+    /// The window of HMIS_CLIENT_FAILURE_LIMIT.
+    #[arg(long, env = "HMIS_CLIENT_FAILURE_WINDOW", default_value = "15m", value_parser = humantime::parse_duration, global = true)]
+    pub client_failure_window: Duration,
+    /// A license is inactivated after this long without a sign-in (from creation if never used).
+    #[arg(long, env = "HMIS_INACTIVITY_PERIOD", default_value = "30days", value_parser = humantime::parse_duration, global = true)]
+    pub inactivity_period: Duration,
+    /// The inactivity warning email goes out this long before.
+    #[arg(long, env = "HMIS_INACTIVITY_WARNING", default_value = "5days", value_parser = humantime::parse_duration, global = true)]
+    pub inactivity_warning: Duration,
+    /// An inactive license is deleted after this much further time.
+    #[arg(long, env = "HMIS_DELETE_AFTER_INACTIVE", default_value = "90days", value_parser = humantime::parse_duration, global = true)]
+    pub delete_after_inactive: Duration,
+    /// A new license, and a recertification, last this long.
+    #[arg(long, env = "HMIS_LICENSE_TERM", default_value = "365days", value_parser = humantime::parse_duration, global = true)]
+    pub license_term: Duration,
+    /// Expiry warnings, in days before the expiry date (comma-separated).
+    #[arg(long, env = "HMIS_EXPIRY_WARNING_DAYS", default_value = "30,7", value_delimiter = ',', global = true)]
+    pub expiry_warning_days: Vec<i64>,
+    /// A one-time password set by an administrator works this long.
+    #[arg(long, env = "HMIS_ONE_TIME_PASSWORD_TTL", default_value = "24h", value_parser = humantime::parse_duration, global = true)]
+    pub one_time_password_ttl: Duration,
+    /// How often the server runs the lifecycle job.
+    #[arg(long, env = "HMIS_LIFECYCLE_INTERVAL", default_value = "1h", value_parser = humantime::parse_duration, global = true)]
+    pub lifecycle_interval: Duration,
+    /// Time zone of dates and times in emails (IANA name).
+    #[arg(long, env = "HMIS_TIMEZONE", default_value = "UTC", global = true)]
+    pub timezone: String,
     /// Folder of the built site (CSS, JS, the meter wasm).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: PathBuf,
@@ -194,6 +282,9 @@ impl SettingsArgs {
         if self.password_min_chars == 0 || self.password_min_chars > self.password_max_chars {
             return Err(SettingsError::Invalid("HMIS_PASSWORD_MIN_CHARS must be between 1 and HMIS_PASSWORD_MAX_CHARS".into()));
         }
+        if !service::config::known_timezone(&self.timezone) {
+            return Err(SettingsError::Invalid(format!("HMIS_TIMEZONE {:?} is not a known time zone", self.timezone)));
+        }
         if self.password_max_chars > 1024 {
             return Err(SettingsError::Invalid("HMIS_PASSWORD_MAX_CHARS is at most 1024".into()));
         }
@@ -221,6 +312,27 @@ impl SettingsArgs {
             smtp_timeout: self.smtp_timeout,
             outbox_poll: Duration::from_secs(2),
             outbox_max_attempts: self.outbox_max_attempts,
+            lockout: domain::lockout::LockoutPolicy {
+                max_failures: self.lockout_threshold,
+                duration_secs: self.lockout_duration.map(|d| d.as_secs() as i64),
+                reset_unlocks: self.reset_unlocks,
+            },
+            license: domain::license::LicensePolicy {
+                inactivity_secs: self.inactivity_period.as_secs() as i64,
+                inactivity_warning_secs: self.inactivity_warning.as_secs() as i64,
+                delete_after_inactive_secs: self.delete_after_inactive.as_secs() as i64,
+                term_secs: self.license_term.as_secs() as i64,
+                expiry_warning_days: {
+                    let mut d = self.expiry_warning_days.clone();
+                    d.sort_unstable_by(|a, b| b.cmp(a));
+                    d
+                },
+                one_time_password_secs: self.one_time_password_ttl.as_secs() as i64,
+            },
+            client_failure_limit: self.client_failure_limit,
+            client_failure_window: self.client_failure_window,
+            lifecycle_interval: self.lifecycle_interval,
+            timezone: self.timezone.clone(),
         })
     }
 
@@ -267,6 +379,10 @@ mod tests {
         assert_eq!(s.policy, d.policy);
         assert_eq!(s.argon2, d.argon2);
         assert_eq!((s.hash_workers, s.hash_queue, s.hash_memory_mib), (d.hash_workers, d.hash_queue, d.hash_memory_mib));
+        assert_eq!(s.lockout, d.lockout);
+        assert_eq!(s.license, d.license);
+        assert_eq!((s.client_failure_limit, s.client_failure_window), (d.client_failure_limit, d.client_failure_window));
+        assert_eq!((s.lifecycle_interval, &s.timezone), (d.lifecycle_interval, &d.timezone));
     }
 
     #[test]

@@ -39,11 +39,15 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_service = state.service.clone();
+    let lifecycle_service = state.service.clone();
+    let lifecycle_rx = stop_rx.clone();
     let worker = tokio::spawn(async move { worker_service.run_outbox_worker(stop_rx).await });
+    let lifecycle = tokio::spawn(async move { lifecycle_service.run_lifecycle_schedule(lifecycle_rx).await });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = lifecycle.await;
     result
 }
 

@@ -4,9 +4,9 @@ use std::io::{BufRead, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{Cli, Command, PasswordCommand, SettingsArgs, UserCommand};
+use server::cli::{Cli, Command, LifecycleCommand, PasswordCommand, SettingsArgs, Target, UserCommand};
 use server::AppState;
-use service::use_cases::NewUser;
+use service::use_cases::{Actor, NewUser};
 use service::{Error, Service};
 
 #[tokio::main]
@@ -19,6 +19,7 @@ async fn main() -> ExitCode {
         Command::Password(PasswordCommand::Check { username, email, full_name, agency }) => {
             password_check(&cli.settings, domain::password::UserInputs { username, email, full_name, agency })
         }
+        Command::Lifecycle(LifecycleCommand::Run) => lifecycle_run(&cli.settings).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,7 +76,7 @@ async fn serve(args: &SettingsArgs) -> Result<(), String> {
 async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
     let service = start_service(args).await?;
     match cmd {
-        UserCommand::Add { username, email, full_name, agency, password_stdin } => {
+        UserCommand::Add { username, email, full_name, agency, password_stdin, role } => {
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
@@ -86,7 +87,10 @@ async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
                 None
             };
             let added = service
-                .add_user(NewUser { username: &username, email: &email, full_name: &full_name, agency: &agency, password: password.as_deref() }, "cli")
+                .add_user(
+                    NewUser { username: &username, email: &email, full_name: &full_name, agency: &agency, password: password.as_deref(), role: &role },
+                    "cli",
+                )
                 .await;
             match added {
                 Ok(a) => {
@@ -102,13 +106,67 @@ async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
         }
         UserCommand::List => {
             let users = service.list_users().await.map_err(|e| describe(&e))?;
-            println!("{:<24} {:<32} {:<10} {}", "USERNAME", "EMAIL", "STATUS", "FULL NAME");
+            let now = service.now();
+            let lockout = service.settings().lockout;
+            println!("{:<20} {:<30} {:<13} {:<9} {:<6} {}", "USERNAME", "EMAIL", "ROLE", "LICENSE", "LOCKED", "FULL NAME");
             for u in users {
-                println!("{:<24} {:<32} {:<10} {}", u.username, u.email, u.status, u.full_name);
+                let locked = if u.lock_state().is_locked(&lockout, now) { "yes" } else { "no" };
+                println!("{:<20} {:<30} {:<13} {:<9} {:<6} {}", u.username, u.email, u.role, u.status, locked, u.full_name);
             }
             Ok(())
         }
+        UserCommand::Unlock(t) => done(service.admin_unlock(&actor(&t), &t.username).await, format!("unlocked {:?}", t.username)),
+        UserCommand::SendReset(t) => done(service.admin_send_reset(&actor(&t), &t.username).await, format!("queued a reset email for {:?}", t.username)),
+        UserCommand::SetOneTimePassword(t) => match service.admin_set_one_time_password(&actor(&t), &t.username).await {
+            Ok(otp) => {
+                println!("one-time password for {:?} (shown once; must be changed at next sign-in): {otp}", t.username);
+                Ok(())
+            }
+            Err(e) => Err(describe(&e)),
+        },
+        UserCommand::Inactivate(t) => done(service.admin_inactivate(&actor(&t), &t.username).await, format!("inactivated {:?}", t.username)),
+        UserCommand::Reactivate(t) => done(service.admin_reactivate(&actor(&t), &t.username).await, format!("reactivated {:?}", t.username)),
+        UserCommand::Recertify { target, completed } => {
+            let tz = service.settings().timezone.clone();
+            let at = match completed {
+                Some(d) => service::config::parse_local_date(&d, &tz).ok_or_else(|| format!("--completed {d:?} is not a date like 2026-12-03"))?,
+                None => service.now(),
+            };
+            done(service.admin_recertify(&actor(&target), &target.username, at).await, format!("recorded the recertification of {:?}", target.username))
+        }
+        UserCommand::SetEmail { target, email } => done(
+            service.admin_set_email(&actor(&target), &target.username, &email).await,
+            format!("changed the email of {:?}; both addresses were told", target.username),
+        ),
+        UserCommand::Delete(t) => done(service.admin_delete(&actor(&t), &t.username).await, format!("deleted the license of {:?}", t.username)),
     }
+}
+
+fn actor(t: &Target) -> Actor {
+    t.actor.clone().map(Actor::Admin).unwrap_or(Actor::System)
+}
+
+fn done(r: Result<(), Error>, ok: String) -> Result<(), String> {
+    match r {
+        Ok(()) => {
+            println!("{ok}");
+            Ok(())
+        }
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+async fn lifecycle_run(args: &SettingsArgs) -> Result<(), String> {
+    let service = start_service(args).await?;
+    let report = service.run_lifecycle().await.map_err(|e| describe(&e))?;
+    if !report.ran {
+        println!("another instance is running the lifecycle job; nothing done");
+        return Ok(());
+    }
+    // Deliver what the run queued before exiting (a serving instance would do it anyway).
+    let sent = service.deliver_due().await.map_err(|e| describe(&e))?;
+    println!("lifecycle: {} license change(s), {} warning(s) queued, {sent} email(s) delivered", report.transitions, report.notices);
+    Ok(())
 }
 
 fn password_check(args: &SettingsArgs, inputs: domain::password::UserInputs) -> Result<(), String> {

@@ -304,7 +304,7 @@ async fn every_password_change_sends_a_notification_email() {
 async fn an_email_shared_by_two_accounts_gets_one_message_per_account() {
     let app = TestApp::start().await;
     app.service
-        .add_user(service::use_cases::NewUser { username: "alice2", email: "Alice@Example.com", full_name: "", agency: "", password: None }, "test")
+        .add_user(service::use_cases::NewUser { username: "alice2", email: "Alice@Example.com", full_name: "", agency: "", password: None, role: "user" }, "test")
         .await
         .unwrap();
     app.post("/forgot-password", &[("identifier", "ALICE@example.com")]).await;

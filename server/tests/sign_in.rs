@@ -73,7 +73,7 @@ async fn a_one_time_password_forces_a_change_at_first_sign_in() {
     let app = TestApp::start().await;
     let added = app
         .service
-        .add_user(service::use_cases::NewUser { username: "carol", email: "carol@example.com", full_name: "Carol", agency: "", password: None }, "test")
+        .add_user(service::use_cases::NewUser { username: "carol", email: "carol@example.com", full_name: "Carol", agency: "", password: None, role: "user" }, "test")
         .await
         .unwrap();
     let otp = added.one_time_password.expect("generated");

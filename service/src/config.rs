@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use domain::hashing::Cost;
+use domain::license::LicensePolicy;
+use domain::lockout::LockoutPolicy;
 use domain::password::Policy;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -41,6 +43,18 @@ pub struct Settings {
     pub outbox_poll: Duration,
     /// Attempts before a message is marked dead.
     pub outbox_max_attempts: i64,
+    /// Lockout after failed sign-ins (HMIS: 3, only an administrator unlocks).
+    pub lockout: LockoutPolicy,
+    /// License lifecycle periods.
+    pub license: LicensePolicy,
+    /// Failed sign-ins one client address may make per window before it is throttled (checked
+    /// before any account counter, so one address cannot lock many accounts quickly).
+    pub client_failure_limit: i64,
+    pub client_failure_window: Duration,
+    /// How often the server runs the lifecycle job.
+    pub lifecycle_interval: Duration,
+    /// IANA time zone for dates in emails and pages.
+    pub timezone: String,
 }
 
 impl Settings {
@@ -65,6 +79,12 @@ impl Settings {
             smtp_timeout: Duration::from_secs(15),
             outbox_poll: Duration::from_secs(2),
             outbox_max_attempts: 8,
+            lockout: LockoutPolicy::default(),
+            license: LicensePolicy::default(),
+            client_failure_limit: 30,
+            client_failure_window: Duration::from_secs(15 * 60),
+            lifecycle_interval: Duration::from_secs(3600),
+            timezone: "UTC".into(),
         }
     }
 
@@ -103,6 +123,18 @@ impl std::fmt::Debug for Settings {
     }
 }
 
+/// True when `name` is a time zone this build knows (IANA names, "UTC").
+pub fn known_timezone(name: &str) -> bool {
+    jiff::tz::TimeZone::get(name).is_ok()
+}
+
+/// Midnight of a `YYYY-MM-DD` date in the time zone `tz`, as unix seconds.
+pub fn parse_local_date(date: &str, tz: &str) -> Option<i64> {
+    let d: jiff::civil::Date = date.trim().parse().ok()?;
+    let zone = jiff::tz::TimeZone::get(tz).ok()?;
+    d.to_zoned(zone).ok().map(|z| z.timestamp().as_second())
+}
+
 /// Hides the password part of a URL (`smtp://user:secret@host` -> `smtp://user:***@host`).
 pub fn redact_url(raw: &str) -> String {
     match url::Url::parse(raw) {
@@ -126,6 +158,13 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2-secret"), "{shown}");
         assert!(shown.contains("mail.example"));
+    }
+
+    #[test]
+    fn local_dates_parse_in_the_zone() {
+        assert_eq!(parse_local_date("2026-12-03", "UTC"), Some(1_796_256_000));
+        assert_eq!(parse_local_date("2026-12-03", "America/New_York"), Some(1_796_256_000 + 5 * 3600));
+        assert_eq!(parse_local_date("3/12/2026", "UTC"), None);
     }
 
     #[test]

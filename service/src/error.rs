@@ -14,6 +14,8 @@ pub enum TokenProblem {
     Superseded,
     /// The password was changed after this link was sent (RB-02).
     PasswordChanged,
+    /// The account is locked or its license does not allow sign-in: a link cannot help.
+    AccountBlocked,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,18 @@ pub enum Error {
     TokenRejected(TokenProblem),
     #[error("not signed in")]
     NotSignedIn,
+    /// Too many failed sign-ins from this client address: answered before any account counter.
+    #[error("throttled; retry after {retry_after} s")]
+    Throttled { retry_after: i64 },
+    /// The right password, but the license does not allow sign-in (shown privately).
+    #[error("license is {0:?}")]
+    LicenseBlocks(domain::license::LicenseState),
+    #[error("the one-time password has expired")]
+    OneTimePasswordExpired,
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
     /// The hashing pool's queue is full: answer 503 with Retry-After; never a failed attempt.
     #[error("busy")]
     Busy,

@@ -35,6 +35,7 @@ pub fn page(v: LoginView) -> Document {
                 <button type="submit" class="primary">"Sign in"</button>
             </form>
             <p class="secondary-action"><a href="/forgot-password">"Forgot password?"</a></p>
+            <p><a href="/help/sign-in">"Still can't sign in? Why it happens and what to do"</a></p>
         },
     )
 }

@@ -5,6 +5,8 @@ pub mod account;
 pub mod change_password;
 pub mod error;
 pub mod forgot;
+pub mod help;
 pub mod login;
 pub mod mailbox;
 pub mod reset;
+pub mod signin_blocked;

@@ -15,6 +15,7 @@ pub enum LinkProblem {
     Used,
     Superseded,
     PasswordChanged,
+    AccountBlocked,
 }
 
 impl LinkProblem {
@@ -25,6 +26,7 @@ impl LinkProblem {
             LinkProblem::Used => "This link has already been used",
             LinkProblem::Superseded => "A newer link was sent",
             LinkProblem::PasswordChanged => "This link is no longer valid",
+            LinkProblem::AccountBlocked => "This link can no longer be used",
         }
     }
 
@@ -35,6 +37,7 @@ impl LinkProblem {
             LinkProblem::Used => "Each link works once, and this one was already used to set a password. If that was not you, ask for a new link and tell your Agency Administrator.".into(),
             LinkProblem::Superseded => "You asked for another reset email after this one. Only the most recent email works: use the link in it, or ask for a new one.".into(),
             LinkProblem::PasswordChanged => "The password was changed after this link was sent, so the link was cancelled. If that was not you, ask for a new link and tell your Agency Administrator.".into(),
+            LinkProblem::AccountBlocked => "The account cannot be reset by email right now. Ask for a new link: we will email the address on file with what to do instead.".into(),
         }
     }
 }

@@ -24,7 +24,7 @@ pub async fn mailbox(State(state): State<AppState>, peer: web::Peer) -> Response
                     .map(|e| MailView {
                         to: e.to,
                         subject: e.subject,
-                        date: service::mail::templates::human_time(e.date),
+                        date: service::mail::templates::human_time(e.date, &settings.timezone),
                         text: e.text,
                         links: e.links,
                     })

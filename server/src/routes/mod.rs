@@ -21,6 +21,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/", get(sign_in::home))
         .route("/login", get(sign_in::show).post(sign_in::submit))
         .route("/logout", post(sign_in::logout))
+        .route("/help/sign-in", get(sign_in::help))
         .route("/forgot-password", get(reset::show_forgot).post(reset::submit_forgot))
         .route("/forgot-password/sent", get(reset::forgot_sent))
         .route("/reset-password", get(reset::show_reset).post(reset::submit_reset))

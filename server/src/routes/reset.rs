@@ -68,6 +68,7 @@ fn link_problem(p: TokenProblem) -> LinkProblem {
         TokenProblem::Used => LinkProblem::Used,
         TokenProblem::Superseded => LinkProblem::Superseded,
         TokenProblem::PasswordChanged => LinkProblem::PasswordChanged,
+        TokenProblem::AccountBlocked => LinkProblem::AccountBlocked,
     }
 }
 

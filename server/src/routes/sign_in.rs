@@ -1,6 +1,8 @@
 //! `/`, `/login` and `/logout`.
 
 use app::pages::login::{self, LoginView};
+use app::pages::signin_blocked::{self, Blocked};
+use domain::license::LicenseState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -104,8 +106,34 @@ pub async fn submit(
             }),
         ),
         Err(Error::Busy) => web::busy(),
+        Err(Error::Throttled { retry_after }) => {
+            let mut res = page_response(StatusCode::TOO_MANY_REQUESTS, signin_blocked::throttled_page((retry_after + 59) / 60));
+            if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            res
+        }
+        Err(Error::LicenseBlocks(state)) => {
+            let why = match state {
+                LicenseState::Expired => Blocked::Expired,
+                LicenseState::Inactive => Blocked::Inactive,
+                // Deleted accounts are not found by username, so they never get here; be safe.
+                _ => {
+                    return page_response(
+                        StatusCode::UNAUTHORIZED,
+                        login::page(LoginView { username: keep_typed(&f.username), next, errors: vec![login::INVALID_CREDENTIALS.into()], notice: None }),
+                    )
+                }
+            };
+            page_response(StatusCode::FORBIDDEN, signin_blocked::page(why))
+        }
+        Err(Error::OneTimePasswordExpired) => page_response(StatusCode::FORBIDDEN, signin_blocked::page(Blocked::OneTimePasswordExpired)),
         Err(e) => web::internal(&e),
     }
+}
+
+pub async fn help(State(state): State<AppState>) -> Response {
+    page_response(StatusCode::OK, app::pages::help::page(state.service.settings().lockout.max_failures))
 }
 
 /// What to put back in the username field: the person's own text, unless it is absurdly long.

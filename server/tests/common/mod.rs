@@ -44,7 +44,7 @@ impl TestApp {
             ("bob", "bob@example.com", "Bob Jones", "Harbor Shelter", BOB_PW),
         ] {
             service
-                .add_user(NewUser { username: u, email: e, full_name: n, agency: a, password: Some(p) }, "test")
+                .add_user(NewUser { username: u, email: e, full_name: n, agency: a, password: Some(p), role: "user" }, "test")
                 .await
                 .expect("user added");
         }

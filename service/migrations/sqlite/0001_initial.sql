@@ -9,13 +9,20 @@ CREATE TABLE account (
     email_folded            TEXT    NOT NULL,
     full_name               TEXT    NOT NULL DEFAULT '',
     agency                  TEXT    NOT NULL DEFAULT '',
-    role                    TEXT    NOT NULL DEFAULT 'user',
+    role                    TEXT    NOT NULL DEFAULT 'user', -- 'user' | 'agency_admin' | 'system_admin'
     password_hash           TEXT,                       -- argon2id PHC string; NULL = none yet
     must_change_password    INTEGER NOT NULL DEFAULT 0, -- set by a one-time password
+    one_time_password_expires_at INTEGER,              -- a one-time password works until then
     password_changed_at     INTEGER,
-    failed_attempts         INTEGER NOT NULL DEFAULT 0,
+    failed_attempts         INTEGER NOT NULL DEFAULT 0, -- consecutive; lockout (domain::lockout)
+    locked_at               INTEGER,
     last_reset_requested_at INTEGER,                    -- cooldown of forgot-password
-    status                  TEXT    NOT NULL DEFAULT 'active',
+    -- license (domain::license): pending | active | expired | inactive | deleted
+    status                  TEXT    NOT NULL DEFAULT 'pending',
+    activity_at             INTEGER NOT NULL,           -- start of the current 30-day window
+    expires_at              INTEGER NOT NULL,           -- license expiry (annual recertification)
+    inactive_since          INTEGER,
+    inactive_reason         TEXT,                       -- 'no_sign_in' | 'leave_of_absence'
     created_at              INTEGER NOT NULL,
     last_sign_in_at         INTEGER,
     deleted_at              INTEGER
@@ -78,3 +85,43 @@ CREATE TABLE audit_event (
     client_ip  TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_event_account ON audit_event (account_id);
+
+-- Failed sign-ins for usernames that do not exist, keyed by an HMAC of the folded name, so they
+-- are counted and answered like real accounts (lockout reveals nothing). Expired by the
+-- lifecycle job.
+CREATE TABLE unknown_sign_in (
+    name_hmac  TEXT    PRIMARY KEY,
+    failures   INTEGER NOT NULL,
+    locked_at  INTEGER,
+    updated_at INTEGER NOT NULL
+);
+
+-- Fixed-window counters (per client address, per account): one upsert per hit.
+CREATE TABLE rate_limit (
+    bucket       TEXT    NOT NULL,
+    window_start INTEGER NOT NULL,
+    hits         INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+);
+
+-- Warnings already sent: one row per (account, notice, period), so none goes out twice even
+-- when several instances run the lifecycle job.
+CREATE TABLE lifecycle_notice (
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    period_key TEXT    NOT NULL,
+    sent_at    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, period_key)
+);
+
+-- Leases for jobs that one instance at a time must run (the lifecycle job).
+CREATE TABLE job_lock (
+    name   TEXT    PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
+);
+
+-- Secrets the instances share, created at first start (the HMAC key for unknown usernames).
+CREATE TABLE server_secret (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

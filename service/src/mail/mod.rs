@@ -2,6 +2,7 @@
 //! and the outbox worker that delivers queued messages with retries and back-off.
 
 pub mod mailbox;
+pub mod notices;
 pub mod templates;
 pub mod transport;
 pub mod worker;

@@ -22,6 +22,8 @@ fn env() -> Environment<'static> {
         ("reset_link.html", include_str!("../../templates/reset_link.html")),
         ("password_changed.txt", include_str!("../../templates/password_changed.txt")),
         ("password_changed.html", include_str!("../../templates/password_changed.html")),
+        ("notice.txt", include_str!("../../templates/notice.txt")),
+        ("notice.html", include_str!("../../templates/notice.html")),
     ];
     for (name, src) in templates {
         // Static templates: a syntax error is a build defect caught by the tests below.
@@ -32,13 +34,22 @@ fn env() -> Environment<'static> {
     env
 }
 
-/// "3 Dec 2026 17:40 UTC".
-pub fn human_time(unix: i64) -> String {
-    let fmt = time::macros::format_description!("[day padding:none] [month repr:short] [year] [hour]:[minute] UTC");
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_else(|| unix.to_string())
+/// "3 Dec 2026 17:40 UTC" in the configured IANA time zone (unknown names fall back to UTC).
+pub fn human_time(unix: i64, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_second(unix) {
+        Ok(ts) => ts.to_zoned(zone).strftime("%-d %b %Y %H:%M %Z").to_string(),
+        Err(_) => unix.to_string(),
+    }
+}
+
+/// "3 Dec 2026" in the configured time zone.
+pub fn human_date(unix: i64, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_second(unix) {
+        Ok(ts) => ts.to_zoned(zone).strftime("%-d %b %Y").to_string(),
+        Err(_) => unix.to_string(),
+    }
 }
 
 /// RFC 2822 date for the Date header.
@@ -55,6 +66,26 @@ fn render(name: &str, ctx: minijinja::Value) -> Result<String> {
     t.render(ctx).map_err(|e| Error::Internal(format!("template {name}: {e}")))
 }
 
+/// A plain notice: paragraphs and at most one action link.
+pub struct Notice {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub action: Option<(String, String)>,
+}
+
+pub fn notice(name: &str, sender_name: &str, n: &Notice) -> Result<Rendered> {
+    let (label, url) = n.action.clone().unwrap_or_default();
+    let ctx = context! {
+        subject => &n.subject, name => name, paragraphs => &n.paragraphs, sender_name => sender_name,
+        action_label => label, action_url => if url.is_empty() { None } else { Some(url) },
+    };
+    Ok(Rendered {
+        text: render("notice.txt", ctx.clone())?,
+        html: render("notice.html", ctx)?,
+        subject: n.subject.clone(),
+    })
+}
+
 pub struct ResetLink<'a> {
     pub name: &'a str,
     pub username: &'a str,
@@ -64,14 +95,15 @@ pub struct ResetLink<'a> {
     pub now: i64,
     pub expires_at: i64,
     pub sender_name: &'a str,
+    pub tz: &'a str,
 }
 
 pub fn reset_link(r: &ResetLink<'_>) -> Result<Rendered> {
-    let subject = format!("Reset your HMIS password (requested {})", human_time(r.now));
+    let subject = format!("Reset your HMIS password (requested {})", human_time(r.now, r.tz));
     let ctx = context! {
         subject => &subject, name => r.name, username => r.username, link => r.link,
         forgot_url => r.forgot_url, ttl_minutes => r.ttl_minutes,
-        expires_at => human_time(r.expires_at), sender_name => r.sender_name,
+        expires_at => human_time(r.expires_at, r.tz), sender_name => r.sender_name,
     };
     Ok(Rendered {
         text: render("reset_link.txt", ctx.clone())?,
@@ -86,13 +118,14 @@ pub struct PasswordChanged<'a> {
     pub forgot_url: &'a str,
     pub changed_at: i64,
     pub sender_name: &'a str,
+    pub tz: &'a str,
 }
 
 pub fn password_changed(p: &PasswordChanged<'_>) -> Result<Rendered> {
-    let subject = format!("Your HMIS password was changed ({})", human_time(p.changed_at));
+    let subject = format!("Your HMIS password was changed ({})", human_time(p.changed_at, p.tz));
     let ctx = context! {
         subject => &subject, name => p.name, username => p.username, forgot_url => p.forgot_url,
-        changed_at => human_time(p.changed_at), sender_name => p.sender_name,
+        changed_at => human_time(p.changed_at, p.tz), sender_name => p.sender_name,
     };
     Ok(Rendered {
         text: render("password_changed.txt", ctx.clone())?,
@@ -115,6 +148,7 @@ mod tests {
             now: 1_796_320_000,
             expires_at: 1_796_320_900,
             sender_name: "Community Services (ServicePoint)",
+            tz: "UTC",
         }
     }
 
@@ -139,6 +173,26 @@ mod tests {
     }
 
     #[test]
+    fn times_are_shown_in_the_configured_zone() {
+        assert_eq!(human_time(1_796_320_000, "UTC"), "3 Dec 2026 17:46 UTC");
+        assert_eq!(human_time(1_796_320_000, "America/New_York"), "3 Dec 2026 12:46 EST");
+        assert_eq!(human_time(1_796_320_000, "Not/AZone"), "3 Dec 2026 17:46 UTC");
+    }
+
+    #[test]
+    fn notices_render_paragraphs_and_the_action() {
+        let r = notice(
+            "Alice",
+            "Community Services",
+            &Notice { subject: "S".into(), paragraphs: vec!["One.".into(), "Two & three.".into()], action: Some(("Go".into(), "https://x.example/a".into())) },
+        )
+        .unwrap();
+        assert!(r.text.contains("One.\n\nTwo & three."), "{}", r.text);
+        assert!(r.text.contains("Go: https://x.example/a"));
+        assert!(r.html.contains("Two &amp; three."));
+    }
+
+    #[test]
     fn password_changed_email_renders() {
         let r = password_changed(&PasswordChanged {
             name: "Alice",
@@ -146,6 +200,7 @@ mod tests {
             forgot_url: "https://app.example.com/forgot-password",
             changed_at: 1_796_320_000,
             sender_name: "Community Services",
+            tz: "UTC",
         })
         .unwrap();
         assert!(r.text.contains("was changed at"));

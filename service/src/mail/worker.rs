@@ -7,6 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
 use super::mailbox::{links_in, MailboxEntry};
+use super::notices::{self, Kind};
 use super::templates;
 use crate::error::{Error, Result};
 use crate::store::outbox::OutboxRow;
@@ -74,11 +75,21 @@ impl Service {
             .await?
             .ok_or_else(|| Error::Internal("account of queued message is gone".into()))?;
         let now = self.now();
+        let tz = s.timezone.as_str();
         let sender_name = sender_display_name(&s.mail_from);
         let forgot_url = s.link("/forgot-password");
-        let name = if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() };
-        let rendered = match row.kind.as_str() {
-            "reset_link" => {
+        let name = account.display_name().to_string();
+        let mut kind = Kind::parse(&row.kind).ok_or_else(|| Error::Internal(format!("unknown message kind {:?}", row.kind)))?;
+        if kind == Kind::ResetLink {
+            // The state may have changed since the request: never send a working link to an
+            // account that cannot use it; send what applies instead.
+            let locked = account.lock_state().is_locked(&s.lockout, now);
+            if let Some(k) = Kind::for_blocked_reset(&account, locked) {
+                kind = k;
+            }
+        }
+        let rendered = match kind {
+            Kind::ResetLink => {
                 let token = domain::token::issue().map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
                 let ttl = s.reset_link_ttl.as_secs() as i64;
                 let mut tx = self.store().begin_write().await?;
@@ -94,16 +105,22 @@ impl Service {
                     now,
                     expires_at: now + ttl,
                     sender_name: &sender_name,
+                    tz,
                 })?
             }
-            "password_changed" => templates::password_changed(&templates::PasswordChanged {
+            Kind::PasswordChanged => templates::password_changed(&templates::PasswordChanged {
                 name: &name,
                 username: &account.username,
                 forgot_url: &forgot_url,
                 changed_at: row.created_at,
                 sender_name: &sender_name,
+                tz,
             })?,
-            other => return Err(Error::Internal(format!("unknown message kind {other:?}"))),
+            other => {
+                let n = notices::compose(other, &account, s, row.created_at)
+                    .ok_or_else(|| Error::Internal(format!("no text for {other:?}")))?;
+                templates::notice(&name, &sender_name, &n)?
+            }
         };
         let from: Mailbox = s
             .mail_from

@@ -1,5 +1,7 @@
 //! The `account` table: who can sign in, with which password hash.
 
+use domain::license::{InactiveReason, License, LicenseState};
+use domain::lockout::LockState;
 use sqlx::FromRow;
 
 use super::{Conn, Store};
@@ -17,12 +19,42 @@ pub struct Account {
     #[sqlx(default)]
     pub password_hash: Option<String>,
     pub must_change_password: bool,
+    pub one_time_password_expires_at: Option<i64>,
+    pub failed_attempts: i64,
+    pub locked_at: Option<i64>,
     pub status: String,
+    pub activity_at: i64,
+    pub expires_at: i64,
+    pub inactive_since: Option<i64>,
+    pub inactive_reason: Option<String>,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
+    pub deleted_at: Option<i64>,
 }
 
 impl Account {
+    /// The license part, for `domain::license`. An unknown stored state reads as deleted, the
+    /// safe side: it never signs in.
+    pub fn license(&self) -> License {
+        License {
+            state: LicenseState::parse(&self.status).unwrap_or(LicenseState::Deleted),
+            created_at: self.created_at,
+            activity_at: self.activity_at,
+            expires_at: self.expires_at,
+            inactive_since: self.inactive_since,
+            inactive_reason: self.inactive_reason.as_deref().and_then(InactiveReason::parse),
+        }
+    }
+
+    /// The lockout part, for `domain::lockout`.
+    pub fn lock_state(&self) -> LockState {
+        LockState { failures: u32::try_from(self.failed_attempts).unwrap_or(u32::MAX), locked_at: self.locked_at }
+    }
+
+    pub fn display_name(&self) -> &str {
+        if self.full_name.is_empty() { &self.username } else { &self.full_name }
+    }
+
     pub fn user_inputs(&self) -> domain::password::UserInputs {
         domain::password::UserInputs {
             username: self.username.clone(),
@@ -34,7 +66,8 @@ impl Account {
 }
 
 const COLUMNS: &str = "id, username, username_folded, email, full_name, agency, role, password_hash, \
-                       must_change_password, status, created_at, last_sign_in_at";
+    must_change_password, one_time_password_expires_at, failed_attempts, locked_at, status, activity_at, \
+    expires_at, inactive_since, inactive_reason, created_at, last_sign_in_at, deleted_at";
 
 pub struct NewAccount<'a> {
     pub username: &'a str,
@@ -43,17 +76,21 @@ pub struct NewAccount<'a> {
     pub email_folded: &'a str,
     pub full_name: &'a str,
     pub agency: &'a str,
+    pub role: &'a str,
     pub password_hash: Option<&'a str>,
-    pub must_change_password: bool,
+    /// Until when a generated one-time password works (`None`: the password is the user's own).
+    pub one_time_password_expires_at: Option<i64>,
+    pub license: License,
     pub now: i64,
 }
 
 impl Store {
     pub async fn insert_account(&self, a: NewAccount<'_>) -> Result<i64> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO account (username, username_folded, email, email_folded, full_name, agency, \
-             password_hash, must_change_password, created_at, password_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            "INSERT INTO account (username, username_folded, email, email_folded, full_name, agency, role, \
+             password_hash, must_change_password, one_time_password_expires_at, created_at, password_changed_at, \
+             status, activity_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id",
         )
         .bind(a.username)
         .bind(a.username_folded)
@@ -61,9 +98,14 @@ impl Store {
         .bind(a.email_folded)
         .bind(a.full_name)
         .bind(a.agency)
+        .bind(a.role)
         .bind(a.password_hash)
-        .bind(a.must_change_password)
+        .bind(a.one_time_password_expires_at.is_some())
+        .bind(a.one_time_password_expires_at)
         .bind(a.now)
+        .bind(a.license.state.as_str())
+        .bind(a.license.activity_at)
+        .bind(a.license.expires_at)
         .fetch_one(self.pool())
         .await?;
         Ok(id)
@@ -114,28 +156,19 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Records a successful sign-in (and an upgraded hash, if any).
-    pub async fn record_sign_in(&self, account_id: i64, now: i64, new_hash: Option<&str>) -> Result<()> {
-        sqlx::query(
-            "UPDATE account SET last_sign_in_at = $1, failed_attempts = 0, \
-             password_hash = COALESCE($2, password_hash) WHERE id = $3",
-        )
-        .bind(now)
-        .bind(new_hash)
-        .bind(account_id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+    /// The most recently deleted account that had this username (for the "your license was
+    /// deleted" email).
+    pub async fn deleted_account_by_username(&self, folded: &str) -> Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM account WHERE username_folded = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT 1"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(folded).fetch_optional(self.pool()).await?)
     }
 
-    pub async fn record_failed_sign_in(&self, account_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "UPDATE account SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
-        )
-        .bind(account_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n)
+    /// Every account the lifecycle job looks at (not deleted).
+    pub async fn accounts_for_lifecycle(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM account WHERE deleted_at IS NULL ORDER BY id");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?)
     }
 }
 
@@ -144,7 +177,7 @@ impl Store {
 pub async fn set_password(conn: &mut Conn, account_id: i64, phc: &str, must_change: bool, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE account SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
-         failed_attempts = 0 WHERE id = $4",
+         one_time_password_expires_at = NULL WHERE id = $4",
     )
     .bind(phc)
     .bind(must_change)
@@ -152,5 +185,70 @@ pub async fn set_password(conn: &mut Conn, account_id: i64, phc: &str, must_chan
     .bind(account_id)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Stores the lockout part of an account.
+pub async fn save_lock_state(conn: &mut Conn, account_id: i64, lock: LockState) -> Result<()> {
+    sqlx::query("UPDATE account SET failed_attempts = $1, locked_at = $2 WHERE id = $3")
+        .bind(i64::from(lock.failures))
+        .bind(lock.locked_at)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the license part of an account if its state is still `expected` (so two job runs or
+/// an administrator and the job never overwrite each other's change). True when stored.
+pub async fn save_license(conn: &mut Conn, account_id: i64, expected: LicenseState, l: &License, now: i64) -> Result<bool> {
+    let deleted_at = (l.state == LicenseState::Deleted).then_some(now);
+    let r = sqlx::query(
+        "UPDATE account SET status = $1, activity_at = $2, expires_at = $3, inactive_since = $4, \
+         inactive_reason = $5, deleted_at = COALESCE(deleted_at, $6) WHERE id = $7 AND status = $8",
+    )
+    .bind(l.state.as_str())
+    .bind(l.activity_at)
+    .bind(l.expires_at)
+    .bind(l.inactive_since)
+    .bind(l.inactive_reason.map(|r| r.as_str()))
+    .bind(deleted_at)
+    .bind(account_id)
+    .bind(expected.as_str())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records a successful sign-in: last sign-in time and, if the hash was upgraded, the new one.
+pub async fn record_sign_in(conn: &mut Conn, account_id: i64, now: i64, new_hash: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE account SET last_sign_in_at = $1, password_hash = COALESCE($2, password_hash) WHERE id = $3")
+        .bind(now)
+        .bind(new_hash)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes the email on file.
+pub async fn set_email(conn: &mut Conn, account_id: i64, email: &str, folded: &str) -> Result<()> {
+    sqlx::query("UPDATE account SET email = $1, email_folded = $2 WHERE id = $3")
+        .bind(email)
+        .bind(folded)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets or clears the one-time-password flag with its expiry.
+pub async fn set_one_time_expiry(conn: &mut Conn, account_id: i64, until: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE account SET must_change_password = $1, one_time_password_expires_at = $2 WHERE id = $3")
+        .bind(until.is_some())
+        .bind(until)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

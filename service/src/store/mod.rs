@@ -6,9 +6,11 @@
 
 pub mod account;
 pub mod audit;
+pub mod jobs;
 pub mod outbox;
 pub mod reset_token;
 pub mod session;
+pub mod throttle;
 
 use std::str::FromStr;
 use std::time::Duration;

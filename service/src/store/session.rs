@@ -36,6 +36,23 @@ pub async fn revoke_all(conn: &mut Conn, account_id: i64, now: i64) -> Result<u6
     Ok(r.rows_affected())
 }
 
+/// Inserts a session inside the caller's transaction.
+pub async fn insert(conn: &mut Conn, s: NewSession<'_>) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO session (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(s.token_hash)
+    .bind(s.account_id)
+    .bind(s.now)
+    .bind(s.now + s.absolute_secs)
+    .bind(s.user_agent)
+    .bind(s.client_ip)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     pub async fn create_session(&self, s: NewSession<'_>) -> Result<i64> {
         let (id,): (i64,) = sqlx::query_as(

@@ -2,6 +2,8 @@
 //! complete_reset, change_password, add_user, … Each takes plain values and returns plain
 //! values or a `service::Error`; HTTP, cookies and pages are the server's business.
 
+mod admin;
+mod lifecycle;
 mod password;
 mod reset;
 mod sign_in;
@@ -9,8 +11,13 @@ mod users;
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use domain::license::LicenseEffect;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::sync::{Mutex, Notify};
 
+pub use admin::Actor;
+pub use lifecycle::LifecycleReport;
 pub use password::PasswordChange;
 pub use reset::ResetLinkInfo;
 pub use sign_in::{CurrentUser, SignIn, SignedIn};
@@ -20,8 +27,14 @@ use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::hashing_pool::{worker_count, HashingPool};
+use crate::mail::notices::Kind;
 use crate::mail::Mailer;
-use crate::store::Store;
+use crate::store::account::Account;
+use crate::store::{audit, outbox, Conn, Store};
+
+/// Number of per-account locks; accounts share a lock only when their ids collide modulo this,
+/// which costs a short wait, never correctness.
+const STRIPES: usize = 1024;
 
 /// Everything a request needs, cheap to clone.
 #[derive(Clone)]
@@ -36,6 +49,10 @@ struct Inner {
     hashing: HashingPool,
     mailer: Mailer,
     outbox_wake: Notify,
+    /// Serialises sign-in attempts per account (and per unknown name).
+    stripes: Vec<Mutex<()>>,
+    /// Key of the HMAC that names unknown usernames in `unknown_sign_in`.
+    name_key: Vec<u8>,
 }
 
 impl Service {
@@ -57,8 +74,25 @@ impl Service {
                 ))
             }
         };
+        let name_key = store
+            .secret("unknown_name_hmac", || {
+                let mut b = [0u8; 32];
+                getrandom::getrandom(&mut b).map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
+                Ok(hex::encode(b))
+            })
+            .await?
+            .into_bytes();
         Ok(Service {
-            inner: Arc::new(Inner { settings, store, clock, hashing, mailer, outbox_wake: Notify::new() }),
+            inner: Arc::new(Inner {
+                settings,
+                store,
+                clock,
+                hashing,
+                mailer,
+                outbox_wake: Notify::new(),
+                stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+                name_key,
+            }),
         })
     }
 
@@ -90,6 +124,58 @@ impl Service {
     /// The password verdict for these user inputs, exactly as the browser meter computes it.
     pub fn evaluate_password(&self, password: &str, inputs: &domain::password::UserInputs) -> domain::password::Verdict {
         domain::password::evaluate(&self.settings().policy, password, inputs)
+    }
+
+    pub(crate) fn stripe_for_account(&self, id: i64) -> &Mutex<()> {
+        &self.inner.stripes[(id.unsigned_abs() as usize) % STRIPES]
+    }
+
+    pub(crate) fn stripe_for_key(&self, key: &str) -> &Mutex<()> {
+        let n = key.bytes().take(8).fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(b as usize));
+        &self.inner.stripes[n % STRIPES]
+    }
+
+    /// HMAC-SHA256 of a folded unknown username: counted without storing the name itself.
+    pub(crate) fn name_hmac(&self, folded: &str) -> String {
+        match Hmac::<Sha256>::new_from_slice(&self.inner.name_key) {
+            Ok(mut mac) => {
+                mac.update(folded.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
+            // HMAC accepts keys of any length; kept total rather than unwrap.
+            Err(_) => hex::encode(folded.as_bytes()),
+        }
+    }
+
+    /// Queues an email inside the caller's transaction (call `wake_outbox` after commit).
+    pub(crate) async fn enqueue(&self, tx: &mut Conn, kind: Kind, account_id: i64, to: &str, now: i64) -> Result<()> {
+        let message_id = self.new_message_id()?;
+        outbox::enqueue(tx, &message_id, &kind.as_str(), account_id, to, now).await
+    }
+
+    /// Audits license changes and queues the emails they call for.
+    pub(crate) async fn record_license_effects(&self, tx: &mut Conn, a: &Account, effects: &[LicenseEffect], actor: &str, now: i64) -> Result<()> {
+        for fx in effects {
+            let (action, mail) = match fx {
+                LicenseEffect::Activated => ("license_activated", None),
+                LicenseEffect::Inactivated(r) => (
+                    match r {
+                        domain::license::InactiveReason::NoSignIn => "license_inactivated",
+                        domain::license::InactiveReason::LeaveOfAbsence => "license_inactivated_leave",
+                    },
+                    Some(Kind::LicenseInactivated),
+                ),
+                LicenseEffect::Expired => ("license_expired", Some(Kind::LicenseExpired)),
+                LicenseEffect::Deleted => ("license_deleted", Some(Kind::LicenseDeleted)),
+                LicenseEffect::Reactivated => ("license_reactivated", None),
+                LicenseEffect::Recertified => ("license_recertified", None),
+            };
+            audit::record(tx, audit::Event { at: now, account_id: Some(a.id), actor, action, detail: "", client_ip: "" }).await?;
+            if let Some(k) = mail {
+                self.enqueue(tx, k, a.id, &a.email, now).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A stable, unique Message-ID for a new outbox row.

@@ -5,8 +5,11 @@ use domain::hashing::Check;
 
 use super::Service;
 use crate::error::{Error, Result};
+use domain::lockout::{LockEffect, LockEvent};
+
+use crate::mail::notices::Kind;
 use crate::store::account::{self, Account};
-use crate::store::{audit, outbox, reset_token, session, Conn};
+use crate::store::{audit, reset_token, session, Conn};
 
 pub struct PasswordChange<'a> {
     pub current: &'a str,
@@ -31,7 +34,7 @@ impl Service {
         let phc = self.hashing().hash(normalised).await?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        self.store_new_password(&mut tx, &account, &phc, false, "self", "password_changed", req.client_ip, now).await?;
+        self.store_new_password(&mut tx, &account, &phc, None, "self", "password_changed", req.client_ip, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())
@@ -58,24 +61,32 @@ impl Service {
         Ok(domain::password::normalize(new))
     }
 
-    /// Stores a new hash and does everything a password change implies, inside `tx`.
+    /// Stores a new hash and does everything a password change implies, inside `tx`: reset
+    /// links and sessions revoked, the lockout rule for a completed reset applied, the owner
+    /// notified, the change audited. `one_time_until` marks a one-time password (set by an
+    /// administrator) that must be changed at next sign-in and works until then.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_new_password(
         &self,
         tx: &mut Conn,
         account: &Account,
         phc: &str,
-        must_change: bool,
+        one_time_until: Option<i64>,
         actor: &str,
         action: &str,
         client_ip: &str,
         now: i64,
     ) -> Result<()> {
-        account::set_password(tx, account.id, phc, must_change, now).await?;
+        account::set_password(tx, account.id, phc, one_time_until.is_some(), now).await?;
+        account::set_one_time_expiry(tx, account.id, one_time_until).await?;
+        let (lock, effects) = account.lock_state().apply(&self.settings().lockout, LockEvent::ResetCompleted, now);
+        account::save_lock_state(tx, account.id, lock).await?;
+        if effects.contains(&LockEffect::Unlocked) {
+            audit::record(tx, audit::Event { at: now, account_id: Some(account.id), actor, action: "unlocked", detail: action, client_ip }).await?;
+        }
         reset_token::revoke_all(tx, account.id, now).await?;
         session::revoke_all(tx, account.id, now).await?;
-        let message_id = self.new_message_id()?;
-        outbox::enqueue(tx, &message_id, "password_changed", account.id, &account.email, now).await?;
+        self.enqueue(tx, Kind::PasswordChanged, account.id, &account.email, now).await?;
         audit::record(tx, audit::Event { at: now, account_id: Some(account.id), actor, action, detail: "", client_ip }).await?;
         Ok(())
     }

@@ -1,14 +1,18 @@
 //! request_reset, check_reset_link, complete_reset: the forgot-password flow.
 //!
-//! request_reset always answers the same and only queues work (RB-08, Keycloak #26625); the
-//! token is issued by the outbox worker when it sends. Opening a link never changes anything
-//! (RB-06); only the POST that sets the password consumes it, in the same transaction (RB-01).
+//! request_reset always answers the same and only queues work (RB-08, Keycloak #26625): a reset
+//! link for an account that may use one, otherwise a private email saying what applies (locked,
+//! expired, inactive, deleted). The token is issued by the outbox worker when it sends. Opening
+//! a link never changes anything (RB-06); only the POST that sets the password consumes it, in
+//! the same transaction (RB-01).
 
 use domain::identifier;
 
 use super::Service;
 use crate::error::{Error, Result, TokenProblem};
-use crate::store::reset_token;
+use crate::mail::notices::Kind;
+use crate::store::account::Account;
+use crate::store::{audit, reset_token};
 
 /// What the reset form needs to know about a live link.
 #[derive(Debug, Clone)]
@@ -20,35 +24,41 @@ pub struct ResetLinkInfo {
 }
 
 impl Service {
-    /// Queues a reset email for every account the identifier names (a username, or an email on
-    /// file, which may be shared). Returns Ok whether or not any account matched; only a
+    /// True when the account's lock hides everything else for a reset (a lock unless completing
+    /// a reset is configured to unlock).
+    pub(crate) fn reset_blocked_by_lock(&self, a: &Account, now: i64) -> bool {
+        let s = self.settings();
+        a.lock_state().is_locked(&s.lockout, now) && !s.lockout.reset_unlocks
+    }
+
+    /// Queues an email for every account the identifier names (a username, or an email on file,
+    /// which may be shared). Returns Ok whether or not any account matched; only a
     /// syntactically impossible identifier is an error.
     pub async fn request_reset(&self, identifier_raw: &str, client_ip: &str) -> Result<()> {
         let folded = identifier::fold(identifier_raw)?;
-        let accounts = if identifier::is_email(&folded) {
+        let mut accounts = if identifier::is_email(&folded) {
             self.store().accounts_by_email(&folded).await?
         } else {
             self.store().account_by_username(&folded).await?.into_iter().collect()
         };
+        if accounts.is_empty() && !identifier::is_email(&folded) {
+            // A deleted license still gets told, at its old address, what to do.
+            accounts.extend(self.store().deleted_account_by_username(&folded).await?);
+        }
         let now = self.now();
         let cooldown = self.settings().reset_cooldown.as_secs() as i64;
         let mut queued = false;
         for account in accounts {
-            if account.status != "active" {
-                continue;
-            }
             // Within the cooldown: same answer, nothing sent (RB-04).
             if !self.store().take_reset_cooldown(account.id, now, cooldown).await? {
                 continue;
             }
-            let message_id = self.new_message_id()?;
+            let locked = self.reset_blocked_by_lock(&account, now);
+            let kind = Kind::for_blocked_reset(&account, locked).unwrap_or(Kind::ResetLink);
             let mut tx = self.store().begin_write().await?;
-            crate::store::outbox::enqueue(&mut tx, &message_id, "reset_link", account.id, &account.email, now).await?;
-            crate::store::audit::record(
-                &mut tx,
-                crate::store::audit::Event { at: now, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: "", client_ip },
-            )
-            .await?;
+            self.enqueue(&mut tx, kind, account.id, &account.email, now).await?;
+            let detail = kind.as_str();
+            audit::record(&mut tx, audit::Event { at: now, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: &detail, client_ip }).await?;
             tx.commit().await?;
             queued = true;
         }
@@ -61,20 +71,15 @@ impl Service {
     /// Tells whether a link can still set a password, without changing anything.
     pub async fn check_reset_link(&self, presented: &str) -> Result<ResetLinkInfo> {
         let hash = domain::token::parse(presented).map_err(|_| Error::TokenRejected(TokenProblem::Invalid))?;
-        let row = self
-            .store()
-            .token_by_hash(hash.as_str())
-            .await?
-            .ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
-        if let Some(problem) = row.problem(self.now()) {
+        let row = self.store().token_by_hash(hash.as_str()).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
+        let now = self.now();
+        if let Some(problem) = row.problem(now) {
             return Err(Error::TokenRejected(problem));
         }
-        let account = self
-            .store()
-            .account_by_id(row.account_id)
-            .await?
-            .filter(|a| a.status == "active")
-            .ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
+        let account = self.store().account_by_id(row.account_id).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
+        if !account.license().can_sign_in() || self.reset_blocked_by_lock(&account, now) {
+            return Err(Error::TokenRejected(TokenProblem::AccountBlocked));
+        }
         Ok(ResetLinkInfo {
             account_id: account.id,
             username: account.username.clone(),
@@ -87,11 +92,7 @@ impl Service {
     /// changes the hash; of two parallel submits exactly one wins.
     pub async fn complete_reset(&self, presented: &str, new: &str, confirm: &str, client_ip: &str) -> Result<()> {
         let info = self.check_reset_link(presented).await?;
-        let account = self
-            .store()
-            .account_by_id(info.account_id)
-            .await?
-            .ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
+        let account = self.store().account_by_id(info.account_id).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
         let normalised = self.acceptable_new_password(&account, new, confirm).await?;
         let phc = self.hashing().hash(normalised).await?;
         let hash = domain::token::parse(presented).map_err(|_| Error::TokenRejected(TokenProblem::Invalid))?;
@@ -106,7 +107,7 @@ impl Service {
             };
             return Err(Error::TokenRejected(problem));
         }
-        self.store_new_password(&mut tx, &account, &phc, false, "self", "password_reset", client_ip, now).await?;
+        self.store_new_password(&mut tx, &account, &phc, None, "self", "password_reset", client_ip, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())

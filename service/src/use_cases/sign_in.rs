@@ -1,14 +1,24 @@
-//! sign_in, current_user, sign_out: one argon2 verification per attempt whatever the account
-//! (unknown usernames verify against the dummy hash), sessions stored hashed.
+//! sign_in, current_user, sign_out.
+//!
+//! Every attempt that passes the size and client-throttle checks costs exactly one argon2
+//! verification: against the stored hash, or against the dummy when the username is unknown or
+//! the account locked (counted apart). Attempts on one account are serialised (a per-account lock
+//! in this process; SQLite has one writer process), so under any concurrency at most
+//! `max_failures` wrong passwords are checked before the lock (RB-10), and a locked account
+//! answers exactly like a wrong password (RB-12).
 
 use domain::hashing::Check;
 use domain::identifier;
+use domain::license::{LicenseEvent, Refused};
+use domain::lockout::{LockEffect, LockEvent};
 
 use super::Service;
 use crate::error::{Error, Result};
-use crate::store::account::Account;
-use crate::store::audit::Event;
-use crate::store::session::{NewSession, SessionRow};
+use crate::mail::notices::Kind;
+use crate::store::account::{self, Account};
+use crate::store::audit::{self, Event};
+use crate::store::session::{self, NewSession, SessionRow};
+use crate::store::Store;
 
 pub struct SignIn<'a> {
     pub username: &'a str,
@@ -35,59 +45,138 @@ impl Service {
         // Size checks first: nothing oversized reaches the database or argon2 (RB-16). The
         // answer is the generic one: the limits are public, so this reveals no account.
         let folded = identifier::fold(req.username).map_err(|_| Error::InvalidCredentials)?;
-        if req.password.is_empty()
-            || req.password.len() > domain::password::byte_ceiling(&self.settings().policy)
-        {
+        if req.password.is_empty() || req.password.len() > domain::password::byte_ceiling(&self.settings().policy) {
             return Err(Error::InvalidCredentials);
         }
-        let account = self.store().account_by_username(&folded).await?;
-        let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-        // Exactly one verification: against the stored hash, or the dummy when there is none.
-        let check = self.hashing().verify(req.password.to_string(), stored).await?;
+        let s = self.settings();
         let now = self.now();
-        let (account, rehash) = match (account, check) {
-            (Some(a), Check::Match { rehash }) if a.status == "active" => (a, rehash),
-            (Some(a), _) => {
-                self.store().record_failed_sign_in(a.id).await?;
-                self.store()
-                    .audit(Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in_failed", detail: "", client_ip: req.client_ip })
-                    .await?;
-                return Err(Error::InvalidCredentials);
-            }
-            (None, _) => return Err(Error::InvalidCredentials),
+        // The client throttle comes before any account counter (ASVS 2.2.1: one address must not
+        // be able to lock many accounts, nor guess without limit).
+        let window = s.client_failure_window.as_secs() as i64;
+        let bucket = format!("sign-in-failures:{}", req.client_ip);
+        if !req.client_ip.is_empty() && self.store().rate_hits(&bucket, now, window).await? >= s.client_failure_limit {
+            return Err(Error::Throttled { retry_after: Store::window_remaining(now, window) });
+        }
+        let result = match self.store().account_by_username(&folded).await? {
+            None => self.sign_in_unknown(&folded, req.password, now).await,
+            Some(a) => self.sign_in_account(a.id, &req, now).await,
         };
-        let new_hash = if rehash {
-            Some(self.hashing().hash(domain::password::normalize(req.password)).await?)
-        } else {
-            None
-        };
-        self.store().record_sign_in(account.id, now, new_hash.as_deref()).await?;
-        let token = domain::token::issue().map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
-        self.store()
-            .create_session(NewSession {
-                token_hash: token.hash().as_str(),
-                account_id: account.id,
-                now,
-                absolute_secs: self.settings().session_absolute.as_secs() as i64,
-                user_agent: &truncate(req.user_agent, 200),
-                client_ip: req.client_ip,
-            })
-            .await?;
-        self.store()
-            .audit(Event { at: now, account_id: Some(account.id), actor: "self", action: "sign_in", detail: "", client_ip: req.client_ip })
-            .await?;
-        Ok(SignedIn { cookie_value: token, must_change_password: account.must_change_password })
+        if matches!(result, Err(Error::InvalidCredentials)) && !req.client_ip.is_empty() {
+            self.store().rate_hit(&bucket, now, window).await?;
+        }
+        result
     }
 
-    /// The signed-in user for a session cookie value, if the session is live.
+    /// Unknown usernames are counted like real ones (keyed by an HMAC of the folded name) and
+    /// cost the same one verification.
+    async fn sign_in_unknown(&self, folded: &str, password: &str, now: i64) -> Result<SignedIn> {
+        let key = self.name_hmac(folded);
+        let _serial = self.stripe_for_key(&key).lock().await;
+        let state = self.store().unknown_lock_state(&key).await?;
+        self.hashing().verify(password.to_string(), None).await?;
+        if !state.is_locked(&self.settings().lockout, now) {
+            let (next, _) = state.apply(&self.settings().lockout, LockEvent::Failure, now);
+            self.store().save_unknown_lock_state(&key, next, now).await?;
+        }
+        Err(Error::InvalidCredentials)
+    }
+
+    async fn sign_in_account(&self, id: i64, req: &SignIn<'_>, now: i64) -> Result<SignedIn> {
+        let s = self.settings();
+        let _serial = self.stripe_for_account(id).lock().await;
+        // Read again under the lock: the state another attempt just wrote is the one that counts.
+        let a = self.store().account_by_id(id).await?.ok_or(Error::InvalidCredentials)?;
+        let lock = a.lock_state();
+        if lock.is_locked(&s.lockout, now) {
+            // Same cost and answer as a wrong password; the hash is not consulted (RB-12).
+            self.hashing().verify(req.password.to_string(), None).await?;
+            return Err(Error::InvalidCredentials);
+        }
+        match self.hashing().verify(req.password.to_string(), a.password_hash.clone()).await? {
+            Check::Mismatch => {
+                let (next, effects) = lock.apply(&s.lockout, LockEvent::Failure, now);
+                let mut tx = self.store().begin_write().await?;
+                account::save_lock_state(&mut tx, a.id, next).await?;
+                audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in_failed", detail: "", client_ip: req.client_ip }).await?;
+                let locked = effects.contains(&LockEffect::Locked);
+                if locked {
+                    audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "system", action: "locked", detail: "", client_ip: req.client_ip }).await?;
+                    self.enqueue(&mut tx, Kind::AccountLocked, a.id, &a.email, now).await?;
+                }
+                tx.commit().await?;
+                if locked {
+                    self.wake_outbox();
+                }
+                Err(Error::InvalidCredentials)
+            }
+            Check::Match { rehash } => self.sign_in_with_right_password(a, req, rehash, now).await,
+        }
+    }
+
+    async fn sign_in_with_right_password(&self, a: Account, req: &SignIn<'_>, rehash: bool, now: i64) -> Result<SignedIn> {
+        let s = self.settings();
+        let (cleared, _) = a.lock_state().apply(&s.lockout, LockEvent::Success, now);
+        if a.must_change_password && a.one_time_password_expires_at.is_some_and(|t| now >= t) {
+            let mut tx = self.store().begin_write().await?;
+            account::save_lock_state(&mut tx, a.id, cleared).await?;
+            tx.commit().await?;
+            return Err(Error::OneTimePasswordExpired);
+        }
+        let license = a.license();
+        let (next, effects) = match license.apply(&s.license, LicenseEvent::SignedIn, now) {
+            Ok(r) => r,
+            Err(Refused::NotAllowed(state)) => {
+                // The right password: the person may learn the state (privately, on the page).
+                let (ticked, fx) = license.apply(&s.license, LicenseEvent::Tick, now).unwrap_or((license, vec![]));
+                let mut tx = self.store().begin_write().await?;
+                account::save_lock_state(&mut tx, a.id, cleared).await?;
+                if ticked != license && account::save_license(&mut tx, a.id, license.state, &ticked, now).await? {
+                    self.record_license_effects(&mut tx, &a, &fx, "system", now).await?;
+                }
+                tx.commit().await?;
+                self.wake_outbox();
+                return Err(Error::LicenseBlocks(state));
+            }
+        };
+        let new_hash = if rehash { Some(self.hashing().hash(domain::password::normalize(req.password)).await?) } else { None };
+        let token = domain::token::issue().map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
+        let mut tx = self.store().begin_write().await?;
+        account::save_lock_state(&mut tx, a.id, cleared).await?;
+        account::save_license(&mut tx, a.id, license.state, &next, now).await?;
+        self.record_license_effects(&mut tx, &a, &effects, "self", now).await?;
+        account::record_sign_in(&mut tx, a.id, now, new_hash.as_deref()).await?;
+        session::insert(
+            &mut tx,
+            NewSession {
+                token_hash: token.hash().as_str(),
+                account_id: a.id,
+                now,
+                absolute_secs: s.session_absolute.as_secs() as i64,
+                user_agent: &truncate(req.user_agent, 200),
+                client_ip: req.client_ip,
+            },
+        )
+        .await?;
+        audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in", detail: "", client_ip: req.client_ip }).await?;
+        tx.commit().await?;
+        Ok(SignedIn { cookie_value: token, must_change_password: a.must_change_password })
+    }
+
+    /// The signed-in user for a session cookie value, if the session is live and the account
+    /// may still sign in.
     pub async fn current_user(&self, cookie_value: &str) -> Result<Option<CurrentUser>> {
         let Ok(hash) = domain::token::parse(cookie_value) else { return Ok(None) };
         let idle = self.settings().session_idle.as_secs() as i64;
-        let Some(session) = self.store().touch_session(hash.as_str(), self.now(), idle).await? else {
+        let now = self.now();
+        let Some(session) = self.store().touch_session(hash.as_str(), now, idle).await? else {
             return Ok(None);
         };
         match self.store().account_by_id(session.account_id).await? {
-            Some(account) if account.status == "active" => Ok(Some(CurrentUser { account, session })),
+            Some(account)
+                if account.license().can_sign_in() && !account.lock_state().is_locked(&self.settings().lockout, now) =>
+            {
+                Ok(Some(CurrentUser { account, session }))
+            }
             _ => Ok(None),
         }
     }

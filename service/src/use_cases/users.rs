@@ -14,6 +14,8 @@ pub struct NewUser<'a> {
     pub agency: &'a str,
     /// `None`: generate a one-time password that must be changed at first sign-in.
     pub password: Option<&'a str>,
+    /// `user`, `agency_admin` or `system_admin`.
+    pub role: &'a str,
 }
 
 pub struct AddedUser {
@@ -24,6 +26,9 @@ pub struct AddedUser {
 
 impl Service {
     pub async fn add_user(&self, u: NewUser<'_>, actor: &str) -> Result<AddedUser> {
+        if !ROLES.contains(&u.role) {
+            return Err(Error::Conflict(format!("role must be one of {ROLES:?}")));
+        }
         let username_folded = domain::identifier::fold(u.username)?;
         if domain::identifier::is_email(&username_folded) {
             return Err(Error::Conflict("a username cannot contain @".into()));
@@ -56,6 +61,8 @@ impl Service {
         };
         let phc = self.hashing().hash(password).await?;
         let now = self.now();
+        let license = domain::license::License::new(&self.settings().license, now);
+        let otp_until = one_time.as_ref().map(|_| now + self.settings().license.one_time_password_secs);
         let id = self
             .store()
             .insert_account(NewAccount {
@@ -65,8 +72,10 @@ impl Service {
                 email_folded: &email_folded,
                 full_name: u.full_name.trim(),
                 agency: u.agency.trim(),
+                role: u.role,
                 password_hash: Some(&phc),
-                must_change_password: one_time.is_some(),
+                one_time_password_expires_at: otp_until,
+                license,
                 now,
             })
             .await?;
@@ -92,6 +101,7 @@ impl Service {
                 full_name: "Demo Case Worker",
                 agency: "Demo Shelter",
                 password: None,
+                role: "user",
             },
             "system",
         )
@@ -100,8 +110,11 @@ impl Service {
     }
 }
 
+/// The roles an account can have.
+pub const ROLES: [&str; 3] = ["user", "agency_admin", "system_admin"];
+
 /// 20 characters from the CSPRNG (120 bits), without look-alike-prone symbols.
-fn one_time_password() -> Result<String> {
+pub(crate) fn one_time_password() -> Result<String> {
     let mut b = [0u8; 15];
     getrandom::getrandom(&mut b).map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))

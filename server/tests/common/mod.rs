@@ -60,6 +60,11 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), http, service, clock, dir }
     }
 
+    pub fn clock_now(&self) -> i64 {
+        use service::Clock;
+        self.clock.now()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

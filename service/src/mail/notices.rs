@@ -71,11 +71,11 @@ impl Kind {
 
     /// The forgot-password answer for an account that cannot get a link, if any. A lock hides
     /// every other state.
-    pub fn for_blocked_reset(a: &Account, locked: bool) -> Option<Kind> {
+    pub fn for_blocked_reset(state: LicenseState, locked: bool) -> Option<Kind> {
         if locked {
             return Some(Kind::StateLocked);
         }
-        match a.license().state {
+        match state {
             LicenseState::Pending | LicenseState::Active => None,
             LicenseState::Expired => Some(Kind::StateExpired),
             LicenseState::Inactive => Some(Kind::StateInactive),
@@ -100,7 +100,7 @@ fn inactive_why(a: &Account) -> &'static str {
 pub fn compose(kind: Kind, a: &Account, s: &Settings, created_at: i64) -> Option<Notice> {
     let tz = s.timezone.as_str();
     let user = format!("\"{}\"", a.username);
-    let l = a.license();
+    let l = a.license_at(&s.license, created_at);
     let deletion = l.inactive_since.map(|t| human_date(t + s.license.delete_after_inactive_secs, tz));
     let sign_in = Some(("Sign in".to_string(), s.link("/login")));
     let n = match kind {

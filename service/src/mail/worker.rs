@@ -83,8 +83,8 @@ impl Service {
         if kind == Kind::ResetLink {
             // The state may have changed since the request: never send a working link to an
             // account that cannot use it; send what applies instead.
-            let locked = account.lock_state().is_locked(&s.lockout, now);
-            if let Some(k) = Kind::for_blocked_reset(&account, locked) {
+            let locked = self.reset_blocked_by_lock(&account, now);
+            if let Some(k) = Kind::for_blocked_reset(account.license_at(&s.license, now).state, locked) {
                 kind = k;
             }
         }

@@ -46,6 +46,13 @@ impl Account {
         }
     }
 
+    /// The license as it stands at `now`: the passage of time applied even if the lifecycle job
+    /// has not run yet (so nothing depends on when the job last ran).
+    pub fn license_at(&self, policy: &domain::license::LicensePolicy, now: i64) -> License {
+        let l = self.license();
+        l.apply(policy, domain::license::LicenseEvent::Tick, now).map(|(t, _)| t).unwrap_or(l)
+    }
+
     /// The lockout part, for `domain::lockout`.
     pub fn lock_state(&self) -> LockState {
         LockState { failures: u32::try_from(self.failed_attempts).unwrap_or(u32::MAX), locked_at: self.locked_at }

@@ -81,7 +81,8 @@ impl Service {
     pub async fn admin_send_reset(&self, actor: &Actor, username: &str) -> Result<()> {
         let (a, who) = self.authorize(actor, username).await?;
         let now = self.now();
-        let kind = Kind::for_blocked_reset(&a, self.reset_blocked_by_lock(&a, now)).unwrap_or(Kind::ResetLink);
+        let state = a.license_at(&self.settings().license, now).state;
+        let kind = Kind::for_blocked_reset(state, self.reset_blocked_by_lock(&a, now)).unwrap_or(Kind::ResetLink);
         let mut tx = self.store().begin_write().await?;
         self.enqueue(&mut tx, kind, a.id, &a.email, now).await?;
         tx.commit().await?;
@@ -93,7 +94,7 @@ impl Service {
     /// sign-in), unlocking the account. Returns it: shown once, never stored in clear.
     pub async fn admin_set_one_time_password(&self, actor: &Actor, username: &str) -> Result<String> {
         let (a, who) = self.authorize(actor, username).await?;
-        if !a.license().can_sign_in() {
+        if !a.license_at(&self.settings().license, self.now()).can_sign_in() {
             return Err(Error::Conflict(format!("the license is {}; reactivate it first", a.status)));
         }
         let otp = one_time_password()?;

@@ -54,7 +54,8 @@ impl Service {
                 continue;
             }
             let locked = self.reset_blocked_by_lock(&account, now);
-            let kind = Kind::for_blocked_reset(&account, locked).unwrap_or(Kind::ResetLink);
+            let state = account.license_at(&self.settings().license, now).state;
+            let kind = Kind::for_blocked_reset(state, locked).unwrap_or(Kind::ResetLink);
             let mut tx = self.store().begin_write().await?;
             self.enqueue(&mut tx, kind, account.id, &account.email, now).await?;
             let detail = kind.as_str();
@@ -77,7 +78,7 @@ impl Service {
             return Err(Error::TokenRejected(problem));
         }
         let account = self.store().account_by_id(row.account_id).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
-        if !account.license().can_sign_in() || self.reset_blocked_by_lock(&account, now) {
+        if !account.license_at(&self.settings().license, now).can_sign_in() || self.reset_blocked_by_lock(&account, now) {
             return Err(Error::TokenRejected(TokenProblem::AccountBlocked));
         }
         Ok(ResetLinkInfo {

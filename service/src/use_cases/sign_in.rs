@@ -173,7 +173,8 @@ impl Service {
         };
         match self.store().account_by_id(session.account_id).await? {
             Some(account)
-                if account.license().can_sign_in() && !account.lock_state().is_locked(&self.settings().lockout, now) =>
+                if account.license_at(&self.settings().license, now).can_sign_in()
+                    && !account.lock_state().is_locked(&self.settings().lockout, now) =>
             {
                 Ok(Some(CurrentUser { account, session }))
             }

@@ -44,6 +44,7 @@ fn reset_form_loads_the_meter_and_never_prefills_passwords() {
         errors: vec![],
         report: None,
         mismatch: false,
+        typed: None,
     })
     .render();
     assert!(html.contains("meter.js"));

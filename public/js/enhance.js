@@ -42,6 +42,8 @@
     }
     var lastSent = 0;
     var lastReport = null;
+    // After a refused submit the server's verdict is on the page; keep it until the person types.
+    var serverVerdictShown = !strength.hidden;
 
     worker.onmessage = function (event) {
       var data = event.data;
@@ -56,6 +58,7 @@
 
     function render(report) {
       lastReport = report;
+      if (serverVerdictShown && pw.value.length === 0) return;
       var v = report.verdict;
       var empty = pw.value.length === 0;
       strength.hidden = empty;
@@ -101,7 +104,10 @@
       }
     }
 
-    pw.addEventListener("input", send);
+    pw.addEventListener("input", function () {
+      serverVerdictShown = false;
+      send();
+    });
     if (confirm) confirm.addEventListener("input", updateMatch);
     // Warm the module up before the first keystroke (zxcvbn builds its dictionaries once).
     send();

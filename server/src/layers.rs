@@ -28,7 +28,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`: no Referer ever leaves for another site, yet browsers keep sending a real
+    // `Origin` on our own form posts (under `no-referrer` they send `Origin: null`). The reset
+    // page, whose URL holds the token, gets `no-referrer` (set by its handler).
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     let is_html = h
         .get(header::CONTENT_TYPE)
@@ -40,23 +45,39 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// Refuses a POST whose `Origin` names another site (cross-site form posts; login CSRF).
-/// Browsers send `Origin` on every form POST; clients that send none (curl, tests) pass.
+/// True when a POST may come from another site: its `Sec-Fetch-Site` says so, or its `Origin`
+/// names another origin. A page served with `Referrer-Policy: no-referrer` (the reset page)
+/// makes browsers send `Origin: null`; that is accepted only with `Sec-Fetch-Site: same-origin`.
+/// Clients that send neither header (curl, the HTTP tests) pass: they are not browsers, so no
+/// victim's cookies ride along.
+pub fn cross_site(headers: &axum::http::HeaderMap, expected_origin: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = fetch_site {
+        if site != "same-origin" && site != "none" {
+            return true;
+        }
+    }
+    match headers.get(header::ORIGIN).map(|v| v.as_bytes()) {
+        None => false,
+        Some(b"null") => fetch_site != Some("same-origin"),
+        Some(o) => o != expected_origin.as_bytes(),
+    }
+}
+
+/// Refuses a cross-site POST (forged form posts; login CSRF).
 pub async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST {
-        if let Some(origin) = req.headers().get(header::ORIGIN) {
-            let expected = state.service.settings().public_url.origin().ascii_serialization();
-            if origin.as_bytes() != expected.as_bytes() {
-                tracing::warn!(origin = ?origin, "refused cross-origin POST");
-                return page_response(
-                    StatusCode::FORBIDDEN,
-                    app::pages::error::page(
-                        "This form came from another site",
-                        "For your safety, forms can only be sent from this site's own pages. Open the page again from the address you normally use and try once more.".into(),
-                    ),
-                )
-                .into_response();
-            }
+        let expected = state.service.settings().public_url.origin().ascii_serialization();
+        if cross_site(req.headers(), &expected) {
+            tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "refused cross-site POST");
+            return page_response(
+                StatusCode::FORBIDDEN,
+                app::pages::error::page(
+                    "This form came from another site",
+                    "For your safety, forms can only be sent from this site's own pages. Open the page again from the address you normally use and try once more.".into(),
+                ),
+            )
+            .into_response();
         }
     }
     next.run(req).await
@@ -73,4 +94,35 @@ pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&
             .unwrap_or_else(|| "static".to_owned());
         tracing::info_span!("request", method = %req.method(), route = %route)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cross_site;
+    use axum::http::HeaderMap;
+
+    fn h(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(*k, v.parse().unwrap());
+        }
+        m
+    }
+
+    #[test]
+    fn same_origin_browser_posts_pass() {
+        let o = "https://app.example.com";
+        assert!(!cross_site(&h(&[("origin", "https://app.example.com"), ("sec-fetch-site", "same-origin")]), o));
+        assert!(!cross_site(&h(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), o), "reset page under no-referrer");
+        assert!(!cross_site(&h(&[]), o), "non-browser clients");
+    }
+
+    #[test]
+    fn cross_site_posts_are_caught() {
+        let o = "https://app.example.com";
+        assert!(cross_site(&h(&[("origin", "https://evil.example")]), o));
+        assert!(cross_site(&h(&[("origin", "null")]), o), "sandboxed frame");
+        assert!(cross_site(&h(&[("origin", "null"), ("sec-fetch-site", "cross-site")]), o));
+        assert!(cross_site(&h(&[("sec-fetch-site", "same-site")]), o));
+    }
 }

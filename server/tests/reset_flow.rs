@@ -225,6 +225,8 @@ async fn rb_18_weak_and_personal_passwords_are_refused_by_the_server() {
         let page = body(r).await;
         assert!(page.contains("There is a problem"), "{pw}");
         assert!(page.contains("Too short") || page.contains("Too easy to guess"), "{pw}");
+        // What was typed comes back, so the person can adjust it (RB-18).
+        assert!(page.contains(&format!(r#"value="{}""#, pw.replace('&', "&amp;"))), "{pw} not kept");
     }
     // The two entries must match.
     let token = token_of(&link);
@@ -234,7 +236,9 @@ async fn rb_18_weak_and_personal_passwords_are_refused_by_the_server() {
     // Not the current password.
     let r = app.reset(&link, ALICE_PW).await;
     assert_eq!(r.status(), 422);
-    assert!(body(r).await.contains("same as the current one"));
+    let page = body(r).await;
+    assert!(page.contains("same as the current one"));
+    assert!(!page.contains(ALICE_PW), "a real password is never written into a page");
     assert_eq!(app.reset(&link, NEW_PW).await.status(), 303);
 }
 

@@ -52,11 +52,14 @@ pub fn PasswordInput(
     #[prop(optional)] described_by: Option<&'static str>,
     #[prop(optional)] invalid: bool,
     #[prop(optional)] autofocus: bool,
+    /// Put back only a refused *new* password (never a current one), so nothing typed is lost.
+    #[prop(optional)] value: Option<String>,
 ) -> impl IntoView {
     // No maxlength: input is never silently cut; the policy answers "too long".
     let input = view! {
                 <input
                     type="password"
+                    value=value
                     id=id
                     name=name
                     autocomplete=autocomplete

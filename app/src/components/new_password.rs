@@ -20,6 +20,8 @@ pub fn NewPasswordFields(
     #[prop(optional)] invalid: bool,
     #[prop(optional)] mismatch: bool,
     #[prop(optional)] autofocus: bool,
+    /// The refused new password, put back into its field (RB-18: nothing typed is lost).
+    #[prop(optional)] typed: Option<String>,
 ) -> impl IntoView {
     let inputs_json = serde_json::to_string(&inputs).unwrap_or_else(|_| "{}".into());
     let policy_json = serde_json::to_string(&policy).unwrap_or_else(|_| "{}".into());
@@ -49,6 +51,7 @@ pub fn NewPasswordFields(
                 described_by="password-rules strength"
                 invalid=invalid
                 autofocus=autofocus
+                value=typed.unwrap_or_default()
             />
             <div id="strength" class="strength" aria-live="polite" data-score=score.to_string() hidden=!scored>
                 <div class="strength-bar" aria-hidden="true">

@@ -16,6 +16,8 @@ pub struct ChangePasswordView {
     pub errors: Vec<String>,
     pub report: Option<Report>,
     pub mismatch: bool,
+    /// A refused weak new password, shown again so the person can adjust it.
+    pub typed: Option<String>,
     pub wrong_current: bool,
 }
 
@@ -35,7 +37,7 @@ pub fn page(v: ChangePasswordView) -> Document {
             <form method="post" action="/account/password" class="stack" novalidate=true>
                 <input type="text" name="username" value=v.username autocomplete="username" class="visually-hidden" tabindex="-1" aria-hidden="true" readonly=true />
                 <PasswordInput id="current-password" name="current_password" label=if v.forced { "One-time password" } else { "Current password" } autocomplete="current-password" invalid=v.wrong_current autofocus=true />
-                <NewPasswordFields inputs=v.inputs policy=v.policy report=v.report invalid=invalid_new mismatch=v.mismatch />
+                <NewPasswordFields inputs=v.inputs policy=v.policy report=v.report invalid=invalid_new mismatch=v.mismatch typed=v.typed.unwrap_or_default() />
                 <button type="submit" class="primary">"Save new password"</button>
             </form>
             {(!v.forced).then(|| view! { <p class="secondary-action"><a href="/account">"Cancel"</a></p> })}

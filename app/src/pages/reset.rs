@@ -51,6 +51,8 @@ pub struct ResetFormView {
     pub errors: Vec<String>,
     pub report: Option<Report>,
     pub mismatch: bool,
+    /// A refused weak new password, shown again so the person can adjust it.
+    pub typed: Option<String>,
 }
 
 pub fn form_page(v: ResetFormView) -> Document {
@@ -65,7 +67,7 @@ pub fn form_page(v: ResetFormView) -> Document {
                 <input type="hidden" name="token" value=v.token />
                 // Lets password managers update the right entry (RB-24).
                 <input type="text" name="username" value=v.username autocomplete="username" class="visually-hidden" tabindex="-1" aria-hidden="true" readonly=true />
-                <NewPasswordFields inputs=v.inputs policy=v.policy report=v.report invalid=invalid mismatch=v.mismatch autofocus=true />
+                <NewPasswordFields inputs=v.inputs policy=v.policy report=v.report invalid=invalid mismatch=v.mismatch autofocus=true typed=v.typed.unwrap_or_default() />
                 <button type="submit" class="primary">"Save new password"</button>
             </form>
         },

@@ -55,6 +55,7 @@ fn change_view(state: &AppState, user: &CurrentUser) -> ChangePasswordView {
         report: None,
         mismatch: false,
         wrong_current: false,
+        typed: None,
     }
 }
 
@@ -106,6 +107,7 @@ pub async fn submit_change(
         }
         Err(e @ (Error::WeakPassword(_) | Error::PasswordsDiffer | Error::SameAsCurrent)) => {
             let mut v = change_view(&state, &user);
+            v.typed = matches!(e, Error::WeakPassword(_)).then(|| f.new_password.clone());
             (v.errors, v.report, v.mismatch) = new_password_errors(e);
             page_response(StatusCode::UNPROCESSABLE_ENTITY, change_password::page(v))
         }

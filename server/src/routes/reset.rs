@@ -78,8 +78,15 @@ fn problem_response(state: &AppState, p: TokenProblem) -> Response {
     page_response(status, reset::problem_page(link_problem(p), ttl_minutes(state)))
 }
 
-/// GET (and HEAD) only show the form: mail scanners open links (RB-06).
-pub async fn show_reset(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+/// GET (and HEAD) only show the form: mail scanners open links (RB-06). The page's URL holds
+/// the token, so it never leaves in a Referer.
+pub async fn show_reset(state: State<AppState>, q: Query<TokenQuery>) -> Response {
+    let mut res = show_reset_page(state, q).await;
+    res.headers_mut().insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    res
+}
+
+async fn show_reset_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
     match state.service.check_reset_link(&q.token).await {
         Ok(info) => page_response(
             StatusCode::OK,
@@ -91,6 +98,7 @@ pub async fn show_reset(State(state): State<AppState>, Query(q): Query<TokenQuer
                 errors: vec![],
                 report: None,
                 mismatch: false,
+                typed: None,
             }),
         ),
         Err(Error::TokenRejected(p)) => problem_response(&state, p),
@@ -129,6 +137,7 @@ pub async fn submit_reset(
                 Err(Error::TokenRejected(p)) => return problem_response(&state, p),
                 Err(e) => return web::internal(&e),
             };
+            let typed = matches!(e, Error::WeakPassword(_)).then(|| f.new_password.clone());
             let (errors, report, mismatch) = new_password_errors(e);
             page_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,6 +149,7 @@ pub async fn submit_reset(
                     errors,
                     report,
                     mismatch,
+                    typed,
                 }),
             )
         }

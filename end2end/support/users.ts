@@ -60,6 +60,14 @@ export const USERS = {
     agency: "Eastgate Family Center",
     password: "Orbit-Juniper-Flannel-52",
   },
+  /** Issue 3: three bad attempts lock the account; the CLI unlocks it. */
+  gina: {
+    username: "gina",
+    email: "gina@example.com",
+    fullName: "Gina Marsh",
+    agency: "Harbor Shelter",
+    password: "Lantern-Oyster-Prairie-64",
+  },
 } satisfies Record<string, TestUser>;
 
 /** Every password the tests type into a page or send to the server (the log test greps them). */

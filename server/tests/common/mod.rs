@@ -31,7 +31,7 @@ impl TestApp {
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut s = Settings::local_defaults();
-        s.database_url = format!("sqlite:{}", dir.path().join("test.db").display());
+        s.database_url = database_url(&dir).await;
         s.mailbox_dir = dir.path().join("mailbox");
         s.public_url = url::Url::parse(PUBLIC_URL).expect("url");
         s.argon2 = Cost { m_kib: 256, t: 1, p: 1 };
@@ -126,6 +126,43 @@ impl TestApp {
     pub async fn reset(&self, link: &str, pw: &str) -> reqwest::Response {
         let token = token_of(link);
         self.post("/reset-password", &[("token", &token), ("new_password", pw), ("confirm_password", pw)]).await
+    }
+}
+
+/// A fresh, empty database for one test: a SQLite file in the test's folder, or, when
+/// `HMIS_TEST_POSTGRES` names a PostgreSQL database (the test command sets it for its second
+/// pass), a new schema in that database. An unreachable PostgreSQL fails the test: it is never
+/// skipped silently.
+pub async fn database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("HMIS_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => {
+            use sqlx::Connection;
+            let mut b = [0u8; 8];
+            getrandom_fill(&mut b);
+            let schema = format!("t_{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+            let mut admin = sqlx::PgConnection::connect(&base)
+                .await
+                .unwrap_or_else(|e| panic!("HMIS_TEST_POSTGRES is set but PostgreSQL is unreachable: {e}"));
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await.expect("create schema");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}options=-c%20search_path%3D{schema}")
+        }
+        _ => format!("sqlite:{}", dir.path().join("test.db").display()),
+    }
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    // The std hasher is randomly keyed per process; mixing in time and a counter is plenty for
+    // unique schema names.
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::SeqCst));
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    let v = h.finish().to_le_bytes();
+    for (i, x) in b.iter_mut().enumerate() {
+        *x = v[i % 8];
     }
 }
 

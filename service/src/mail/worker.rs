@@ -93,7 +93,7 @@ impl Service {
                 let token = domain::token::issue().map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
                 let ttl = s.reset_link_ttl.as_secs() as i64;
                 let mut tx = self.store().begin_write().await?;
-                reset_token::issue(&mut tx, account.id, token.hash().as_str(), now, ttl).await?;
+                reset_token::issue(&mut tx.conn(), account.id, token.hash().as_str(), now, ttl).await?;
                 tx.commit().await?;
                 let link = s.link(&format!("/reset-password?token={}", token.expose()));
                 templates::reset_link(&templates::ResetLink {

@@ -1,33 +1,22 @@
 //! What the lifecycle job needs from storage: a lease so one instance runs it at a time, the
 //! record of warnings already sent, and the shared server secret.
 
-use super::{Conn, Store};
+use super::{q, Conn, Store};
 use crate::error::{Error, Result};
 
 impl Store {
     /// Takes the lease `name` for `holder` until `until`, if it is free or expired. True when
     /// taken. One statement each: two instances can never both win.
     pub async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool> {
-        sqlx::query("INSERT INTO job_lock (name, holder, until) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .execute(self.pool())
-            .await?;
-        let r = sqlx::query("UPDATE job_lock SET holder = $1, until = $2 WHERE name = $3 AND until <= $4")
-            .bind(holder)
-            .bind(until)
-            .bind(name)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(r.rows_affected() == 1)
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "INSERT INTO job_lock (name, holder, until) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING", name)?;
+        let n = q!(&mut c.conn(), execute, "UPDATE job_lock SET holder = $1, until = $2 WHERE name = $3 AND until <= $4", holder, until, name, now)?;
+        Ok(n == 1)
     }
 
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        sqlx::query("UPDATE job_lock SET until = 0 WHERE name = $1 AND holder = $2")
-            .bind(name)
-            .bind(holder)
-            .execute(self.pool())
-            .await?;
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "UPDATE job_lock SET until = 0 WHERE name = $1 AND holder = $2", name, holder)?;
         Ok(())
     }
 
@@ -35,15 +24,9 @@ impl Store {
     /// same value (the first writer wins).
     pub async fn secret(&self, name: &str, make: impl FnOnce() -> Result<String>) -> Result<String> {
         let fresh = make()?;
-        sqlx::query("INSERT INTO server_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(&fresh)
-            .execute(self.pool())
-            .await?;
-        let (v,): (String,) = sqlx::query_as("SELECT value FROM server_secret WHERE name = $1")
-            .bind(name)
-            .fetch_one(self.pool())
-            .await?;
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "INSERT INTO server_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", name, &fresh)?;
+        let (v,): (String,) = q!(&mut c.conn(), one as (String,), "SELECT value FROM server_secret WHERE name = $1", name)?;
         if v.is_empty() {
             return Err(Error::Internal(format!("server secret {name} is empty")));
         }
@@ -52,15 +35,15 @@ impl Store {
 }
 
 /// Records that the notice `period_key` was sent to the account; false when it already was.
-pub async fn claim_notice(conn: &mut Conn, account_id: i64, period_key: &str, now: i64) -> Result<bool> {
-    let r = sqlx::query(
+pub async fn claim_notice(conn: &mut Conn<'_>, account_id: i64, period_key: &str, now: i64) -> Result<bool> {
+    let n = q!(
+        conn,
+        execute,
         "INSERT INTO lifecycle_notice (account_id, period_key, sent_at) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id, period_key) DO NOTHING",
-    )
-    .bind(account_id)
-    .bind(period_key)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+        account_id,
+        period_key,
+        now
+    )?;
+    Ok(n == 1)
 }

@@ -1,10 +1,11 @@
 //! The `outbox_message` table: email queued by requests, delivered by the worker with retries.
 //! A request only inserts a row (no SMTP wait, no timing difference, nothing lost when SMTP is
-//! down); the worker claims due rows, sends, and records the outcome.
+//! down); the worker claims due rows, sends, and records the outcome. On PostgreSQL several
+//! instances share the work: a claim skips rows another instance has locked.
 
 use sqlx::FromRow;
 
-use super::{Conn, Store};
+use super::{q, Conn, Store};
 use crate::error::Result;
 
 #[derive(Debug, Clone, FromRow)]
@@ -18,80 +19,85 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
-pub async fn enqueue(conn: &mut Conn, message_id: &str, kind: &str, account_id: i64, recipient: &str, now: i64) -> Result<()> {
-    sqlx::query(
+pub async fn enqueue(conn: &mut Conn<'_>, message_id: &str, kind: &str, account_id: i64, recipient: &str, now: i64) -> Result<()> {
+    q!(
+        conn,
+        execute,
         "INSERT INTO outbox_message (message_id, kind, account_id, recipient, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
-    )
-    .bind(message_id)
-    .bind(kind)
-    .bind(account_id)
-    .bind(recipient)
-    .bind(now)
-    .execute(conn)
-    .await?;
+        message_id,
+        kind,
+        account_id,
+        recipient,
+        now
+    )?;
     Ok(())
 }
+
+const CLAIM_SQLITE: &str = "UPDATE outbox_message SET claimed_until = $1, attempts = attempts + 1 WHERE id = ( \
+    SELECT id FROM outbox_message WHERE sent_at IS NULL AND dead_at IS NULL \
+    AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2) \
+    ORDER BY next_attempt_at, id LIMIT 1) \
+    RETURNING id, message_id, kind, account_id, recipient, created_at, attempts";
+
+// Same claim, but rows locked by another instance's claim are skipped rather than waited for.
+const CLAIM_POSTGRES: &str = "UPDATE outbox_message SET claimed_until = $1, attempts = attempts + 1 WHERE id = ( \
+    SELECT id FROM outbox_message WHERE sent_at IS NULL AND dead_at IS NULL \
+    AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2) \
+    ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+    RETURNING id, message_id, kind, account_id, recipient, created_at, attempts";
 
 impl Store {
     /// Claims the oldest due message for `lease_secs` (so a crashed worker's claim expires and
     /// another picks the message up). One UPDATE … RETURNING: two workers never claim one row.
     pub async fn claim_due_message(&self, now: i64, lease_secs: i64) -> Result<Option<OutboxRow>> {
-        Ok(sqlx::query_as(
-            "UPDATE outbox_message SET claimed_until = $1, attempts = attempts + 1 WHERE id = ( \
-                SELECT id FROM outbox_message WHERE sent_at IS NULL AND dead_at IS NULL \
-                AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2) \
-                ORDER BY next_attempt_at, id LIMIT 1) \
-             RETURNING id, message_id, kind, account_id, recipient, created_at, attempts",
-        )
-        .bind(now + lease_secs)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?)
+        let mut c = self.acquire().await?;
+        let mut conn = c.conn();
+        let sql = match conn {
+            Conn::Sqlite(_) => CLAIM_SQLITE,
+            Conn::Postgres(_) => CLAIM_POSTGRES,
+        };
+        Ok(q!(&mut conn, optional as OutboxRow, sql, now + lease_secs, now)?)
     }
 
     pub async fn mark_sent(&self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox_message SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "UPDATE outbox_message SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2", now, id)?;
         Ok(())
     }
 
     /// Records a failed attempt: retry at `retry_at`, or dead when `dead` is set.
     pub async fn mark_failed(&self, id: i64, error: &str, retry_at: i64, dead: bool, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox_message SET claimed_until = NULL, last_error = $1, next_attempt_at = $2, \
-             dead_at = CASE WHEN $3 THEN $4 ELSE NULL END WHERE id = $5",
-        )
-        .bind(error)
-        .bind(retry_at)
-        .bind(dead)
-        .bind(now)
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+        let mut c = self.acquire().await?;
+        let dead_at = dead.then_some(now);
+        q!(
+            &mut c.conn(),
+            execute,
+            "UPDATE outbox_message SET claimed_until = NULL, last_error = $1, next_attempt_at = $2, dead_at = $3 WHERE id = $4",
+            error,
+            retry_at,
+            dead_at,
+            id
+        )?;
         Ok(())
     }
 
     /// Messages not yet sent nor dead.
     pub async fn pending_message_count(&self) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM outbox_message WHERE sent_at IS NULL AND dead_at IS NULL")
-                .fetch_one(self.pool())
-                .await?;
+        let mut c = self.acquire().await?;
+        let (n,): (i64,) = q!(&mut c.conn(), one as (i64,), "SELECT COUNT(*) FROM outbox_message WHERE sent_at IS NULL AND dead_at IS NULL")?;
         Ok(n)
     }
 
-    /// Every message of a kind for an account, oldest first (tests and the CLI).
+    /// Every message for an account, oldest first (tests and the CLI).
     pub async fn messages_for(&self, account_id: i64) -> Result<Vec<OutboxRow>> {
-        Ok(sqlx::query_as(
+        let mut c = self.acquire().await?;
+        Ok(q!(
+            &mut c.conn(),
+            all as OutboxRow,
             "SELECT id, message_id, kind, account_id, recipient, created_at, attempts FROM outbox_message \
              WHERE account_id = $1 ORDER BY id",
-        )
-        .bind(account_id)
-        .fetch_all(self.pool())
-        .await?)
+            account_id
+        )?)
     }
 }

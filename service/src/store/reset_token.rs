@@ -4,7 +4,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, Store};
+use super::{q, Conn, Store};
 use crate::error::{Result, TokenProblem};
 
 #[derive(Debug, Clone, FromRow)]
@@ -39,60 +39,63 @@ impl TokenRow {
 }
 
 /// Stores a new token hash for the account, superseding every live older one.
-pub async fn issue(conn: &mut Conn, account_id: i64, hash: &str, now: i64, ttl_secs: i64) -> Result<()> {
-    sqlx::query(
+pub async fn issue(conn: &mut Conn<'_>, account_id: i64, hash: &str, now: i64, ttl_secs: i64) -> Result<()> {
+    q!(
+        conn,
+        execute,
         "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'superseded' \
          WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("INSERT INTO reset_token (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(account_id)
-        .bind(hash)
-        .bind(now)
-        .bind(now + ttl_secs)
-        .execute(&mut *conn)
-        .await?;
+        now,
+        account_id
+    )?;
+    q!(
+        conn,
+        execute,
+        "INSERT INTO reset_token (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        account_id,
+        hash,
+        now,
+        now + ttl_secs
+    )?;
     Ok(())
 }
 
 /// Marks the token used if, and only if, it is still live. Returns false when another request
 /// got there first (or it expired or was revoked meanwhile).
-pub async fn consume(conn: &mut Conn, hash: &str, now: i64) -> Result<bool> {
-    let r = sqlx::query(
+pub async fn consume(conn: &mut Conn<'_>, hash: &str, now: i64) -> Result<bool> {
+    let n = q!(
+        conn,
+        execute,
         "UPDATE reset_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
          AND revoked_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(hash)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+        now,
+        hash
+    )?;
+    Ok(n == 1)
 }
 
 /// Revokes every live token of the account because its password changed (RB-02).
-pub async fn revoke_all(conn: &mut Conn, account_id: i64, now: i64) -> Result<()> {
-    sqlx::query(
+pub async fn revoke_all(conn: &mut Conn<'_>, account_id: i64, now: i64) -> Result<()> {
+    q!(
+        conn,
+        execute,
         "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'password_changed' \
          WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(account_id)
-    .execute(conn)
-    .await?;
+        now,
+        account_id
+    )?;
     Ok(())
 }
 
 impl Store {
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
-        Ok(sqlx::query_as(
+        let mut c = self.acquire().await?;
+        Ok(q!(
+            &mut c.conn(),
+            optional as TokenRow,
             "SELECT id, account_id, created_at, expires_at, used_at, revoked_at, revoked_reason \
              FROM reset_token WHERE token_hash = $1",
-        )
-        .bind(hash)
-        .fetch_optional(self.pool())
-        .await?)
+            hash
+        )?)
     }
 }

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, Store};
+use super::{q, Conn, Store};
 use crate::error::Result;
 
 #[derive(Debug, Clone, FromRow)]
@@ -27,83 +27,61 @@ pub struct NewSession<'a> {
 }
 
 /// Ends every session of the account (password changed, RB-19).
-pub async fn revoke_all(conn: &mut Conn, account_id: i64, now: i64) -> Result<u64> {
-    let r = sqlx::query("UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(account_id)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected())
+pub async fn revoke_all(conn: &mut Conn<'_>, account_id: i64, now: i64) -> Result<u64> {
+    Ok(q!(conn, execute, "UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL", now, account_id)?)
 }
 
 /// Inserts a session inside the caller's transaction.
-pub async fn insert(conn: &mut Conn, s: NewSession<'_>) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+pub async fn insert(conn: &mut Conn<'_>, s: NewSession<'_>) -> Result<i64> {
+    let (id,): (i64,) = q!(
+        conn,
+        one as (i64,),
         "INSERT INTO session (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip) \
          VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(s.token_hash)
-    .bind(s.account_id)
-    .bind(s.now)
-    .bind(s.now + s.absolute_secs)
-    .bind(s.user_agent)
-    .bind(s.client_ip)
-    .fetch_one(conn)
-    .await?;
+        s.token_hash,
+        s.account_id,
+        s.now,
+        s.now + s.absolute_secs,
+        s.user_agent,
+        s.client_ip
+    )?;
     Ok(id)
 }
 
 impl Store {
-    pub async fn create_session(&self, s: NewSession<'_>) -> Result<i64> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO session (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip) \
-             VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(s.token_hash)
-        .bind(s.account_id)
-        .bind(s.now)
-        .bind(s.now + s.absolute_secs)
-        .bind(s.user_agent)
-        .bind(s.client_ip)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(id)
-    }
-
     /// Finds a live session and marks it seen: one UPDATE … RETURNING, so an idle or revoked
     /// session can never be revived by a racing request.
     pub async fn touch_session(&self, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<SessionRow>> {
-        Ok(sqlx::query_as(
+        let mut c = self.acquire().await?;
+        Ok(q!(
+            &mut c.conn(),
+            optional as SessionRow,
             "UPDATE session SET last_seen_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
              AND expires_at > $1 AND last_seen_at > $3 \
              RETURNING id, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .bind(now - idle_secs)
-        .fetch_optional(self.pool())
-        .await?)
+            now,
+            token_hash,
+            now - idle_secs
+        )?)
     }
 
     pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE session SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(token_hash)
-            .execute(self.pool())
-            .await?;
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "UPDATE session SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL", now, token_hash)?;
         Ok(())
     }
 
     pub async fn live_sessions(&self, account_id: i64, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>> {
-        Ok(sqlx::query_as(
+        let mut c = self.acquire().await?;
+        Ok(q!(
+            &mut c.conn(),
+            all as SessionRow,
             "SELECT id, account_id, created_at, last_seen_at, expires_at, user_agent, client_ip FROM session \
              WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3 \
              ORDER BY last_seen_at DESC",
-        )
-        .bind(account_id)
-        .bind(now)
-        .bind(now - idle_secs)
-        .fetch_all(self.pool())
-        .await?)
+            account_id,
+            now,
+            now - idle_secs
+        )?)
     }
 }

@@ -3,18 +3,15 @@
 
 use domain::lockout::LockState;
 
-use super::{Conn, Store};
+use super::{q, Store};
 use crate::error::Result;
 
 impl Store {
     /// Hits recorded for `bucket` in the window containing `now`.
     pub async fn rate_hits(&self, bucket: &str, now: i64, window_secs: i64) -> Result<i64> {
         let start = now - now.rem_euclid(window_secs.max(1));
-        let row: Option<(i64,)> = sqlx::query_as("SELECT hits FROM rate_limit WHERE bucket = $1 AND window_start = $2")
-            .bind(bucket)
-            .bind(start)
-            .fetch_optional(self.pool())
-            .await?;
+        let mut c = self.acquire().await?;
+        let row = q!(&mut c.conn(), optional as (i64,), "SELECT hits FROM rate_limit WHERE bucket = $1 AND window_start = $2", bucket, start)?;
         Ok(row.map(|r| r.0).unwrap_or(0))
     }
 
@@ -22,14 +19,15 @@ impl Store {
     /// a count.
     pub async fn rate_hit(&self, bucket: &str, now: i64, window_secs: i64) -> Result<i64> {
         let start = now - now.rem_euclid(window_secs.max(1));
-        let (hits,): (i64,) = sqlx::query_as(
+        let mut c = self.acquire().await?;
+        let (hits,): (i64,) = q!(
+            &mut c.conn(),
+            one as (i64,),
             "INSERT INTO rate_limit (bucket, window_start, hits) VALUES ($1, $2, 1) \
              ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit.hits + 1 RETURNING hits",
-        )
-        .bind(bucket)
-        .bind(start)
-        .fetch_one(self.pool())
-        .await?;
+            bucket,
+            start
+        )?;
         Ok(hits)
     }
 
@@ -40,39 +38,33 @@ impl Store {
     }
 
     pub async fn unknown_lock_state(&self, name_hmac: &str) -> Result<LockState> {
-        let row: Option<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT failures, locked_at FROM unknown_sign_in WHERE name_hmac = $1")
-                .bind(name_hmac)
-                .fetch_optional(self.pool())
-                .await?;
+        let mut c = self.acquire().await?;
+        let row = q!(&mut c.conn(), optional as (i64, Option<i64>), "SELECT failures, locked_at FROM unknown_sign_in WHERE name_hmac = $1", name_hmac)?;
         Ok(row
             .map(|(f, l)| LockState { failures: u32::try_from(f).unwrap_or(u32::MAX), locked_at: l })
             .unwrap_or_default())
     }
 
     pub async fn save_unknown_lock_state(&self, name_hmac: &str, s: LockState, now: i64) -> Result<()> {
-        sqlx::query(
+        let mut c = self.acquire().await?;
+        q!(
+            &mut c.conn(),
+            execute,
             "INSERT INTO unknown_sign_in (name_hmac, failures, locked_at, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name_hmac) DO UPDATE SET failures = $2, locked_at = $3, updated_at = $4",
-        )
-        .bind(name_hmac)
-        .bind(i64::from(s.failures))
-        .bind(s.locked_at)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
+            name_hmac,
+            i64::from(s.failures),
+            s.locked_at,
+            now
+        )?;
         Ok(())
     }
 
     /// Forgets counters older than `before` (run by the lifecycle job).
     pub async fn prune_counters(&self, before: i64) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
-        prune(&mut conn, before).await
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "DELETE FROM unknown_sign_in WHERE updated_at < $1", before)?;
+        q!(&mut c.conn(), execute, "DELETE FROM rate_limit WHERE window_start < $1", before)?;
+        Ok(())
     }
-}
-
-async fn prune(conn: &mut Conn, before: i64) -> Result<()> {
-    sqlx::query("DELETE FROM unknown_sign_in WHERE updated_at < $1").bind(before).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM rate_limit WHERE window_start < $1").bind(before).execute(&mut *conn).await?;
-    Ok(())
 }

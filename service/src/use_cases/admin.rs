@@ -71,7 +71,7 @@ impl Service {
         let now = self.now();
         let (next, fx) = a.lock_state().apply(&self.settings().lockout, LockEvent::AdminUnlock, now);
         let mut tx = self.store().begin_write().await?;
-        account::save_lock_state(&mut tx, a.id, next).await?;
+        account::save_lock_state(&mut tx.conn(), a.id, next).await?;
         tx.commit().await?;
         let detail = if fx.contains(&LockEffect::Unlocked) { "" } else { "was not locked" };
         self.audit_admin(&a, &who, "unlocked", detail).await
@@ -84,7 +84,7 @@ impl Service {
         let state = a.license_at(&self.settings().license, now).state;
         let kind = Kind::for_blocked_reset(state, self.reset_blocked_by_lock(&a, now)).unwrap_or(Kind::ResetLink);
         let mut tx = self.store().begin_write().await?;
-        self.enqueue(&mut tx, kind, a.id, &a.email, now).await?;
+        self.enqueue(&mut tx.conn(), kind, a.id, &a.email, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         self.audit_admin(&a, &who, "reset_sent", &kind.as_str()).await
@@ -104,9 +104,9 @@ impl Service {
         let until = now + self.settings().license.one_time_password_secs;
         let mut tx = self.store().begin_write().await?;
         let (unlocked, _) = a.lock_state().apply(&self.settings().lockout, LockEvent::AdminUnlock, now);
-        account::save_lock_state(&mut tx, a.id, unlocked).await?;
+        account::save_lock_state(&mut tx.conn(), a.id, unlocked).await?;
         let fresh = Account { failed_attempts: 0, locked_at: None, ..a.clone() };
-        self.store_new_password(&mut tx, &fresh, &phc, Some(until), &who, "one_time_password_set", "", now).await?;
+        self.store_new_password(&mut tx.conn(), &fresh, &phc, Some(until), &who, "one_time_password_set", "", now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(otp)
@@ -123,15 +123,15 @@ impl Service {
             Error::Conflict(format!("a license that is {} cannot be {action}", s.as_str()))
         })?;
         let mut tx = self.store().begin_write().await?;
-        if !account::save_license(&mut tx, a.id, before.state, &next, now).await? {
+        if !account::save_license(&mut tx.conn(), a.id, before.state, &next, now).await? {
             return Err(Error::Conflict("the account changed meanwhile; try again".into()));
         }
-        self.record_license_effects(&mut tx, &a, &tick_fx, "system", now).await?;
-        self.record_license_effects(&mut tx, &a, &fx, &who, now).await?;
-        audit::record(&mut tx, audit::Event { at: now, account_id: Some(a.id), actor: &who, action, detail: "", client_ip: "" }).await?;
+        self.record_license_effects(&mut tx.conn(), &a, &tick_fx, "system", now).await?;
+        self.record_license_effects(&mut tx.conn(), &a, &fx, &who, now).await?;
+        audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(a.id), actor: &who, action, detail: "", client_ip: "" }).await?;
         if matches!(event, LicenseEvent::Inactivate | LicenseEvent::Delete) {
-            crate::store::session::revoke_all(&mut tx, a.id, now).await?;
-            crate::store::reset_token::revoke_all(&mut tx, a.id, now).await?;
+            crate::store::session::revoke_all(&mut tx.conn(), a.id, now).await?;
+            crate::store::reset_token::revoke_all(&mut tx.conn(), a.id, now).await?;
         }
         tx.commit().await?;
         self.wake_outbox();
@@ -164,12 +164,12 @@ impl Service {
         let folded = domain::identifier::fold(email)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        account::set_email(&mut tx, a.id, email, &folded).await?;
+        account::set_email(&mut tx.conn(), a.id, email, &folded).await?;
         // Links sent to the old address stop working.
-        crate::store::reset_token::revoke_all(&mut tx, a.id, now).await?;
-        self.enqueue(&mut tx, Kind::EmailChangedOld, a.id, &a.email, now).await?;
-        self.enqueue(&mut tx, Kind::EmailChangedNew, a.id, email, now).await?;
-        audit::record(&mut tx, audit::Event { at: now, account_id: Some(a.id), actor: &who, action: "email_changed", detail: "", client_ip: "" }).await?;
+        crate::store::reset_token::revoke_all(&mut tx.conn(), a.id, now).await?;
+        self.enqueue(&mut tx.conn(), Kind::EmailChangedOld, a.id, &a.email, now).await?;
+        self.enqueue(&mut tx.conn(), Kind::EmailChangedNew, a.id, email, now).await?;
+        audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(a.id), actor: &who, action: "email_changed", detail: "", client_ip: "" }).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())

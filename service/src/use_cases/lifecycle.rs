@@ -46,18 +46,18 @@ impl Service {
             let before = a.license();
             let (after, effects) = before.apply(policy, LicenseEvent::Tick, now).unwrap_or((before, vec![]));
             let mut tx = self.store().begin_write().await?;
-            if after != before && account::save_license(&mut tx, a.id, before.state, &after, now).await? {
-                self.record_license_effects(&mut tx, &a, &effects, "system", now).await?;
+            if after != before && account::save_license(&mut tx.conn(), a.id, before.state, &after, now).await? {
+                self.record_license_effects(&mut tx.conn(), &a, &effects, "system", now).await?;
                 report.transitions += effects.len();
             }
             for notice in after.due_notices(policy, now) {
-                if jobs::claim_notice(&mut tx, a.id, &notice.period_key, now).await? {
+                if jobs::claim_notice(&mut tx.conn(), a.id, &notice.period_key, now).await? {
                     let kind = match notice.kind {
                         domain::license::NoticeKind::InactivityWarning => Kind::InactivityWarning,
                         domain::license::NoticeKind::ExpiryWarning { days_before } => Kind::ExpiryWarning(days_before),
                     };
-                    self.enqueue(&mut tx, kind, a.id, &a.email, now).await?;
-                    audit::record(&mut tx, audit::Event { at: now, account_id: Some(a.id), actor: "system", action: "notice_queued", detail: &kind.as_str(), client_ip: "" }).await?;
+                    self.enqueue(&mut tx.conn(), kind, a.id, &a.email, now).await?;
+                    audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(a.id), actor: "system", action: "notice_queued", detail: &kind.as_str(), client_ip: "" }).await?;
                     report.notices += 1;
                 }
             }

@@ -148,13 +148,13 @@ impl Service {
     }
 
     /// Queues an email inside the caller's transaction (call `wake_outbox` after commit).
-    pub(crate) async fn enqueue(&self, tx: &mut Conn, kind: Kind, account_id: i64, to: &str, now: i64) -> Result<()> {
+    pub(crate) async fn enqueue(&self, tx: &mut Conn<'_>, kind: Kind, account_id: i64, to: &str, now: i64) -> Result<()> {
         let message_id = self.new_message_id()?;
         outbox::enqueue(tx, &message_id, &kind.as_str(), account_id, to, now).await
     }
 
     /// Audits license changes and queues the emails they call for.
-    pub(crate) async fn record_license_effects(&self, tx: &mut Conn, a: &Account, effects: &[LicenseEffect], actor: &str, now: i64) -> Result<()> {
+    pub(crate) async fn record_license_effects(&self, tx: &mut Conn<'_>, a: &Account, effects: &[LicenseEffect], actor: &str, now: i64) -> Result<()> {
         for fx in effects {
             let (action, mail) = match fx {
                 LicenseEffect::Activated => ("license_activated", None),

@@ -34,7 +34,7 @@ impl Service {
         let phc = self.hashing().hash(normalised).await?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        self.store_new_password(&mut tx, &account, &phc, None, "self", "password_changed", req.client_ip, now).await?;
+        self.store_new_password(&mut tx.conn(), &account, &phc, None, "self", "password_changed", req.client_ip, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())
@@ -68,7 +68,7 @@ impl Service {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_new_password(
         &self,
-        tx: &mut Conn,
+        tx: &mut Conn<'_>,
         account: &Account,
         phc: &str,
         one_time_until: Option<i64>,

@@ -57,9 +57,9 @@ impl Service {
             let state = account.license_at(&self.settings().license, now).state;
             let kind = Kind::for_blocked_reset(state, locked).unwrap_or(Kind::ResetLink);
             let mut tx = self.store().begin_write().await?;
-            self.enqueue(&mut tx, kind, account.id, &account.email, now).await?;
+            self.enqueue(&mut tx.conn(), kind, account.id, &account.email, now).await?;
             let detail = kind.as_str();
-            audit::record(&mut tx, audit::Event { at: now, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: &detail, client_ip }).await?;
+            audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: &detail, client_ip }).await?;
             tx.commit().await?;
             queued = true;
         }
@@ -99,7 +99,7 @@ impl Service {
         let hash = domain::token::parse(presented).map_err(|_| Error::TokenRejected(TokenProblem::Invalid))?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        if !reset_token::consume(&mut tx, hash.as_str(), now).await? {
+        if !reset_token::consume(&mut tx.conn(), hash.as_str(), now).await? {
             tx.rollback().await?;
             // Someone else used it meanwhile (or it just expired): say which.
             let problem = match self.store().token_by_hash(hash.as_str()).await? {
@@ -108,7 +108,7 @@ impl Service {
             };
             return Err(Error::TokenRejected(problem));
         }
-        self.store_new_password(&mut tx, &account, &phc, None, "self", "password_reset", client_ip, now).await?;
+        self.store_new_password(&mut tx.conn(), &account, &phc, None, "self", "password_reset", client_ip, now).await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())

@@ -18,7 +18,7 @@ use crate::mail::notices::Kind;
 use crate::store::account::{self, Account};
 use crate::store::audit::{self, Event};
 use crate::store::session::{self, NewSession, SessionRow};
-use crate::store::Store;
+use crate::store::{Backend, Store, Tx};
 
 pub struct SignIn<'a> {
     pub username: &'a str,
@@ -83,9 +83,23 @@ impl Service {
 
     async fn sign_in_account(&self, id: i64, req: &SignIn<'_>, now: i64) -> Result<SignedIn> {
         let s = self.settings();
+        // Serialise attempts on this account: in this process always; across instances on
+        // PostgreSQL by holding the account row `FOR UPDATE` until the attempt is recorded. (On
+        // SQLite there is one writer process, and holding a write transaction through argon2
+        // would stall every other write.)
         let _serial = self.stripe_for_account(id).lock().await;
+        let mut held: Option<Tx> = None;
         // Read again under the lock: the state another attempt just wrote is the one that counts.
-        let a = self.store().account_by_id(id).await?.ok_or(Error::InvalidCredentials)?;
+        let a = match self.store().backend() {
+            Backend::Sqlite => self.store().account_by_id(id).await?,
+            Backend::Postgres => {
+                let mut tx = self.store().begin_write().await?;
+                let a = account::account_by_id_for_update(&mut tx.conn(), id).await?;
+                held = Some(tx);
+                a
+            }
+        }
+        .ok_or(Error::InvalidCredentials)?;
         let lock = a.lock_state();
         if lock.is_locked(&s.lockout, now) {
             // Same cost and answer as a wrong password; the hash is not consulted (RB-12).
@@ -95,13 +109,16 @@ impl Service {
         match self.hashing().verify(req.password.to_string(), a.password_hash.clone()).await? {
             Check::Mismatch => {
                 let (next, effects) = lock.apply(&s.lockout, LockEvent::Failure, now);
-                let mut tx = self.store().begin_write().await?;
-                account::save_lock_state(&mut tx, a.id, next).await?;
-                audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in_failed", detail: "", client_ip: req.client_ip }).await?;
+                let mut tx = match held.take() {
+                    Some(tx) => tx,
+                    None => self.store().begin_write().await?,
+                };
+                account::save_lock_state(&mut tx.conn(), a.id, next).await?;
+                audit::record(&mut tx.conn(), Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in_failed", detail: "", client_ip: req.client_ip }).await?;
                 let locked = effects.contains(&LockEffect::Locked);
                 if locked {
-                    audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "system", action: "locked", detail: "", client_ip: req.client_ip }).await?;
-                    self.enqueue(&mut tx, Kind::AccountLocked, a.id, &a.email, now).await?;
+                    audit::record(&mut tx.conn(), Event { at: now, account_id: Some(a.id), actor: "system", action: "locked", detail: "", client_ip: req.client_ip }).await?;
+                    self.enqueue(&mut tx.conn(), Kind::AccountLocked, a.id, &a.email, now).await?;
                 }
                 tx.commit().await?;
                 if locked {
@@ -109,16 +126,27 @@ impl Service {
                 }
                 Err(Error::InvalidCredentials)
             }
-            Check::Match { rehash } => self.sign_in_with_right_password(a, req, rehash, now).await,
+            Check::Match { rehash } => self.sign_in_with_right_password(a, req, rehash, now, held).await,
         }
     }
 
-    async fn sign_in_with_right_password(&self, a: Account, req: &SignIn<'_>, rehash: bool, now: i64) -> Result<SignedIn> {
+    async fn sign_in_with_right_password(&self, a: Account, req: &SignIn<'_>, rehash: bool, now: i64, mut held: Option<Tx>) -> Result<SignedIn> {
         let s = self.settings();
+        let store = self.store().clone();
+        let mut begin = move || {
+            let held = held.take();
+            let store = store.clone();
+            async move {
+                match held {
+                    Some(tx) => Ok(tx),
+                    None => store.begin_write().await,
+                }
+            }
+        };
         let (cleared, _) = a.lock_state().apply(&s.lockout, LockEvent::Success, now);
         if a.must_change_password && a.one_time_password_expires_at.is_some_and(|t| now >= t) {
-            let mut tx = self.store().begin_write().await?;
-            account::save_lock_state(&mut tx, a.id, cleared).await?;
+            let mut tx = begin().await?;
+            account::save_lock_state(&mut tx.conn(), a.id, cleared).await?;
             tx.commit().await?;
             return Err(Error::OneTimePasswordExpired);
         }
@@ -128,10 +156,10 @@ impl Service {
             Err(Refused::NotAllowed(state)) => {
                 // The right password: the person may learn the state (privately, on the page).
                 let (ticked, fx) = license.apply(&s.license, LicenseEvent::Tick, now).unwrap_or((license, vec![]));
-                let mut tx = self.store().begin_write().await?;
-                account::save_lock_state(&mut tx, a.id, cleared).await?;
-                if ticked != license && account::save_license(&mut tx, a.id, license.state, &ticked, now).await? {
-                    self.record_license_effects(&mut tx, &a, &fx, "system", now).await?;
+                let mut tx = begin().await?;
+                account::save_lock_state(&mut tx.conn(), a.id, cleared).await?;
+                if ticked != license && account::save_license(&mut tx.conn(), a.id, license.state, &ticked, now).await? {
+                    self.record_license_effects(&mut tx.conn(), &a, &fx, "system", now).await?;
                 }
                 tx.commit().await?;
                 self.wake_outbox();
@@ -140,13 +168,13 @@ impl Service {
         };
         let new_hash = if rehash { Some(self.hashing().hash(domain::password::normalize(req.password)).await?) } else { None };
         let token = domain::token::issue().map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
-        let mut tx = self.store().begin_write().await?;
-        account::save_lock_state(&mut tx, a.id, cleared).await?;
-        account::save_license(&mut tx, a.id, license.state, &next, now).await?;
-        self.record_license_effects(&mut tx, &a, &effects, "self", now).await?;
-        account::record_sign_in(&mut tx, a.id, now, new_hash.as_deref()).await?;
+        let mut tx = begin().await?;
+        account::save_lock_state(&mut tx.conn(), a.id, cleared).await?;
+        account::save_license(&mut tx.conn(), a.id, license.state, &next, now).await?;
+        self.record_license_effects(&mut tx.conn(), &a, &effects, "self", now).await?;
+        account::record_sign_in(&mut tx.conn(), a.id, now, new_hash.as_deref()).await?;
         session::insert(
-            &mut tx,
+            &mut tx.conn(),
             NewSession {
                 token_hash: token.hash().as_str(),
                 account_id: a.id,
@@ -157,7 +185,7 @@ impl Service {
             },
         )
         .await?;
-        audit::record(&mut tx, Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in", detail: "", client_ip: req.client_ip }).await?;
+        audit::record(&mut tx.conn(), Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in", detail: "", client_ip: req.client_ip }).await?;
         tx.commit().await?;
         Ok(SignedIn { cookie_value: token, must_change_password: a.must_change_password })
     }

@@ -231,12 +231,23 @@ pub struct SettingsArgs {
     /// Time zone of dates and times in emails (IANA name).
     #[arg(long, env = "HMIS_TIMEZONE", default_value = "UTC", global = true)]
     pub timezone: String,
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed for rate limits and audit; none by default.
+    #[arg(long, env = "HMIS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net, global = true)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Folder of the built site (CSS, JS, the meter wasm).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: PathBuf,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, env = "HMIS_LOG", default_value = "info", global = true)]
     pub log: String,
+}
+
+/// An address or a network: `10.0.0.5` means `10.0.0.5/32`.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR network"))
 }
 
 fn parse_bool(s: &str) -> Result<bool, String> {
@@ -392,6 +403,13 @@ mod tests {
         let e = parse(&["--public-url", "https://app.example.com"]).settings.to_settings().unwrap_err();
         assert!(matches!(e, SettingsError::SmtpMissing));
         assert!(parse(&["--public-url", "https://app.example.com", "--smtp-url", "smtp://m:25"]).settings.to_settings().is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let c = parse(&["--trusted-proxies", "10.0.0.5,192.168.0.0/16"]);
+        assert_eq!(c.settings.trusted_proxies.len(), 2);
+        assert!(Cli::try_parse_from(["hmis-access", "--trusted-proxies", "nope"]).is_err());
     }
 
     #[test]

@@ -20,6 +20,14 @@ use service::Service;
 pub struct AppState {
     pub service: Service,
     pub site_root: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed (HMIS_TRUSTED_PROXIES); empty = none.
+    pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
+}
+
+impl AppState {
+    pub fn new(service: Service, site_root: PathBuf) -> Self {
+        AppState { service, site_root, trusted_proxies: std::sync::Arc::new(Vec::new()) }
+    }
 }
 
 /// The whole application: routes, static files, layers.

@@ -69,7 +69,7 @@ async fn serve(args: &SettingsArgs) -> Result<(), String> {
         );
     }
     tracing::info!(listen = %addr, public_url = %settings.public_url, mail = %service.mailer().describe(), hash_workers = service.hashing().workers(), "listening");
-    let state = AppState { service, site_root: args.site_root.clone() };
+    let state = AppState { service, site_root: args.site_root.clone(), trusted_proxies: std::sync::Arc::new(args.trusted_proxies.clone()) };
     server::serve(state, listener).await.map_err(|e| format!("server stopped: {e}"))
 }
 

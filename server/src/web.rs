@@ -48,26 +48,54 @@ pub fn session_value(settings: &Settings, jar: &CookieJar) -> Option<String> {
     jar.get(session_cookie_name(settings)).map(|c| c.value().to_string())
 }
 
-/// The peer address of the connection, when the server was started with connect info (tests
-/// that call the router directly have none). Proxies are not trusted yet, so `X-Forwarded-For`
-/// is ignored.
+/// Who is on the other end: the connection's peer and, when that peer is a trusted proxy
+/// (HMIS_TRUSTED_PROXIES), the client it names in `X-Forwarded-For`. Without trusted proxies the
+/// header is ignored: anyone can write it. Tests that call the router directly have no peer.
 #[derive(Debug, Clone, Copy)]
-pub struct Peer(pub Option<SocketAddr>);
+pub struct Peer {
+    pub direct: Option<SocketAddr>,
+    pub client: Option<std::net::IpAddr>,
+}
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+impl axum::extract::FromRequestParts<crate::AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| *a)))
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &crate::AppState) -> Result<Self, Self::Rejection> {
+        let direct = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| *a);
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        Ok(Peer { direct, client: direct.map(|a| client_ip_behind(a.ip(), &forwarded, &state.trusted_proxies)) })
     }
+}
+
+/// The client address: walk `X-Forwarded-For` from the right while the hop is a trusted proxy;
+/// the first untrusted address is the client. Garbage entries stop the walk at the last trusted
+/// hop, so a forged header never yields an address the proxies did not see.
+pub fn client_ip_behind(peer: std::net::IpAddr, xff: &str, trusted: &[ipnet::IpNet]) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in xff.split(',').map(str::trim).filter(|h| !h.is_empty()).rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 impl Peer {
     pub fn ip(&self) -> String {
-        self.0.map(|a| a.ip().to_string()).unwrap_or_default()
+        self.client.map(|a| a.to_string()).unwrap_or_default()
     }
     pub fn is_loopback(&self) -> bool {
-        self.0.is_some_and(|a| a.ip().is_loopback())
+        self.client.is_some_and(|a| a.is_loopback())
     }
 }
 
@@ -130,6 +158,18 @@ pub fn too_large() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let stranger: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(client_ip_behind(stranger, "1.2.3.4", &trusted), stranger, "untrusted peer: header ignored");
+        assert_eq!(client_ip_behind(proxy, "198.51.100.7", &trusted).to_string(), "198.51.100.7");
+        assert_eq!(client_ip_behind(proxy, "6.6.6.6, 198.51.100.7, 10.0.0.9", &trusted).to_string(), "198.51.100.7", "right-most untrusted hop");
+        assert_eq!(client_ip_behind(proxy, "nonsense", &trusted), proxy);
+        assert_eq!(client_ip_behind(proxy, "", &[]), proxy);
+    }
 
     #[test]
     fn next_accepts_only_same_origin_paths() {

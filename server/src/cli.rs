@@ -38,6 +38,35 @@ pub enum Command {
     /// The license lifecycle job.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Email delivery: test the transport, look at and retry the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send one test email now through the configured transport and report the result.
+    Test {
+        #[arg(long)]
+        to: String,
+    },
+    /// The outbox of queued emails.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List emails not yet delivered (with --dead: those that gave up after the last attempt).
+    List {
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Put dead emails back in the queue: one (--id) or all.
+    Retry {
+        #[arg(long)]
+        id: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

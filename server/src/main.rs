@@ -4,7 +4,7 @@ use std::io::{BufRead, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{Cli, Command, LifecycleCommand, PasswordCommand, SettingsArgs, Target, UserCommand};
+use server::cli::{Cli, Command, LifecycleCommand, MailCommand, OutboxCommand, PasswordCommand, SettingsArgs, Target, UserCommand};
 use server::AppState;
 use service::use_cases::{Actor, NewUser};
 use service::{Error, Service};
@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
             password_check(&cli.settings, domain::password::UserInputs { username, email, full_name, agency })
         }
         Command::Lifecycle(LifecycleCommand::Run) => lifecycle_run(&cli.settings).await,
+        Command::Mail(cmd) => mail(&cli.settings, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,4 +179,34 @@ fn password_check(args: &SettingsArgs, inputs: domain::password::UserInputs) -> 
         println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
     }
     Ok(())
+}
+
+async fn mail(args: &SettingsArgs, cmd: MailCommand) -> Result<(), String> {
+    let service = start_service(args).await?;
+    match cmd {
+        MailCommand::Test { to } => {
+            service.send_test_email(&to).await.map_err(|e| describe(&e))?;
+            println!("sent a test email to {to} through {}", service.mailer().describe());
+            Ok(())
+        }
+        MailCommand::Outbox(OutboxCommand::List { dead }) => {
+            let rows = service.store().outbox_listing(dead).await.map_err(|e| describe(&e))?;
+            let tz = service.settings().timezone.clone();
+            println!("{:<6} {:<20} {:<30} {:<8} {:<22} {}", "ID", "KIND", "TO", "TRIES", "NEXT / DEAD", "LAST ERROR");
+            for r in &rows {
+                let when = match r.dead_at {
+                    Some(d) => format!("dead {}", service::mail::templates::human_time(d, &tz)),
+                    None => service::mail::templates::human_time(r.next_attempt_at, &tz),
+                };
+                println!("{:<6} {:<20} {:<30} {:<8} {:<22} {}", r.id, r.kind, r.recipient, r.attempts, when, r.last_error.as_deref().unwrap_or(""));
+            }
+            println!("{} message(s)", rows.len());
+            Ok(())
+        }
+        MailCommand::Outbox(OutboxCommand::Retry { id }) => {
+            let n = service.store().retry_dead(id, service.now()).await.map_err(|e| describe(&e))?;
+            println!("{n} dead message(s) queued again");
+            Ok(())
+        }
+    }
 }

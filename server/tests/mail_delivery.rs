@@ -62,3 +62,23 @@ async fn queued_mail_is_delivered_once_the_transport_works_again() {
     assert_eq!(app.mail_count().await, 2);
     assert_eq!(app.service.store().pending_message_count().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_goes_dead_and_the_operator_can_retry_it() {
+    let app = TestApp::start_with(|s| s.outbox_max_attempts = 2).await;
+    let mailbox = app.service.settings().mailbox_dir.clone();
+    std::fs::write(&mailbox, b"not a folder").unwrap();
+    app.post("/forgot-password", &[("identifier", "alice")]).await;
+    for _ in 0..2 {
+        assert_eq!(app.service.deliver_due().await.unwrap(), 0);
+        app.clock.advance(3600);
+    }
+    let dead = app.service.store().outbox_listing(true).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].last_error.as_deref().unwrap_or("").contains("mailbox"));
+    assert_eq!(app.service.store().pending_message_count().await.unwrap(), 0);
+    std::fs::remove_file(&mailbox).unwrap();
+    assert_eq!(app.service.store().retry_dead(None, app.clock_now()).await.unwrap(), 1);
+    assert_eq!(app.service.deliver_due().await.unwrap(), 1);
+    assert_eq!(app.mail_count().await, 1);
+}

@@ -151,6 +151,30 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Sends one test email now through the configured transport (the operator's
+    /// `hmis-access mail test --to`), bypassing the outbox so the error comes back at once.
+    pub async fn send_test_email(&self, to: &str) -> Result<()> {
+        let s = self.settings();
+        let now = self.now();
+        let from: Mailbox = s.mail_from.parse().map_err(|e| Error::Internal(format!("HMIS_MAIL_FROM is not a valid mailbox: {e}")))?;
+        let to_box: Mailbox = to.parse().map_err(|e| Error::Internal(format!("{to:?} is not a valid address: {e}")))?;
+        let subject = format!("hmis-access test email ({})", templates::human_time(now, &s.timezone));
+        let text = format!("This is a test email from hmis-access at {}. If you can read it, email delivery works.", s.public_url);
+        let message_id = self.new_message_id()?;
+        let message = Message::builder()
+            .message_id(Some(message_id.clone()))
+            .from(from)
+            .to(to_box)
+            .subject(subject.clone())
+            .date(UNIX_EPOCH + Duration::from_secs(now.max(0) as u64))
+            .multipart(MultiPart::alternative_plain_html(text.clone(), format!("<p>{text}</p>")))
+            .map_err(|e| Error::Internal(format!("building email: {e}")))?;
+        let summary = MailboxEntry { file: format!("{now}-test"), message_id, to: to.into(), subject, date: now, links: vec![], text };
+        self.mailer().send(message, summary).await
+    }
+}
+
 /// "Community Services (ServicePoint)" from `Community Services (ServicePoint) <no-reply@…>`.
 fn sender_display_name(from: &str) -> String {
     match from.parse::<Mailbox>() {

@@ -19,6 +19,20 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// What the operator sees of a queued message (never its body: it may hold a link).
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message_id: String,
+    pub kind: String,
+    pub recipient: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub dead_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
 pub async fn enqueue(conn: &mut Conn<'_>, message_id: &str, kind: &str, account_id: i64, recipient: &str, now: i64) -> Result<()> {
     q!(
         conn,
@@ -80,6 +94,28 @@ impl Store {
             id
         )?;
         Ok(())
+    }
+
+    /// Messages for the operator's `mail outbox list`: pending and dead ones (or dead only).
+    pub async fn outbox_listing(&self, dead_only: bool) -> Result<Vec<OutboxEntry>> {
+        let mut c = self.acquire().await?;
+        let sql = if dead_only {
+            "SELECT id, message_id, kind, recipient, created_at, attempts, next_attempt_at, dead_at, last_error \
+             FROM outbox_message WHERE dead_at IS NOT NULL ORDER BY id"
+        } else {
+            "SELECT id, message_id, kind, recipient, created_at, attempts, next_attempt_at, dead_at, last_error \
+             FROM outbox_message WHERE sent_at IS NULL ORDER BY id"
+        };
+        Ok(q!(&mut c.conn(), all as OutboxEntry, sql)?)
+    }
+
+    /// Puts dead messages (one, or all) back in the queue, due now. Returns how many.
+    pub async fn retry_dead(&self, id: Option<i64>, now: i64) -> Result<u64> {
+        let mut c = self.acquire().await?;
+        Ok(match id {
+            Some(id) => q!(&mut c.conn(), execute, "UPDATE outbox_message SET dead_at = NULL, attempts = 0, next_attempt_at = $1 WHERE id = $2 AND dead_at IS NOT NULL", now, id)?,
+            None => q!(&mut c.conn(), execute, "UPDATE outbox_message SET dead_at = NULL, attempts = 0, next_attempt_at = $1 WHERE dead_at IS NOT NULL", now)?,
+        })
     }
 
     /// Messages not yet sent nor dead.

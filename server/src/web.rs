@@ -128,8 +128,21 @@ pub fn busy() -> Response {
     res
 }
 
-/// The page for failures the person cannot fix; the cause goes to the log with its chain.
-pub fn internal(e: &dyn std::error::Error) -> Response {
+/// The page for failures the person cannot fix; the cause goes to the log with its chain. A
+/// database that cannot be reached (restarting, failing over) is a 503 with Retry-After: the
+/// request can simply be repeated in a moment.
+pub fn internal(e: &(dyn std::error::Error + 'static)) -> Response {
+    if let Some(service::Error::Database(db)) = e.downcast_ref::<service::Error>() {
+        if database_unavailable(db) {
+            tracing::error!(error = %db, "database unavailable");
+            let mut res = page_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                app::pages::error::page("The service is briefly unavailable", "Please try again in a few seconds. Nothing you entered was saved.".into()),
+            );
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return res;
+        }
+    }
     let mut chain = e.to_string();
     let mut src = e.source();
     while let Some(s) = src {
@@ -142,6 +155,17 @@ pub fn internal(e: &dyn std::error::Error) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         app::pages::error::page("Something went wrong", "Please try again in a moment. If it keeps happening, contact the HMIS help desk.".into()),
     )
+}
+
+/// True for errors that mean "the database is not reachable right now" rather than a bug:
+/// connection failures, pool timeouts, and PostgreSQL's admin-shutdown (57P*) and
+/// connection-exception (08*) codes.
+fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        _ => false,
+    }
 }
 
 /// 413 for a form too large to be real (RB-16); also used for oversized single fields.

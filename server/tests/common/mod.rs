@@ -2,6 +2,8 @@
 //! SQLite file, the local mailbox in a temp folder, cheap argon2, and a test clock.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

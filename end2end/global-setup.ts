@@ -114,7 +114,8 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
     const baseUrl = `http://127.0.0.1:${appPort}`;
     const hmisEnv: Record<string, string> = {
       HMIS_DEV: "1",
-      HMIS_DATABASE_URL: `sqlite:${path.join(runDir, "hmis-access.db")}`,
+      // E2E_DATABASE_URL: run against PostgreSQL instead (scripts/test does one walk that way).
+      HMIS_DATABASE_URL: process.env.E2E_DATABASE_URL || `sqlite:${path.join(runDir, "hmis-access.db")}`,
       HMIS_PUBLIC_URL: baseUrl,
       HMIS_LISTEN_ADDR: `127.0.0.1:${appPort}`,
       HMIS_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,

@@ -169,3 +169,25 @@ async fn pg_a_database_restart_gives_clean_errors_then_recovers_without_restarti
     assert_eq!(c.http.get(format!("{}/readyz", c.base(0))).send().await.unwrap().status(), 200);
     eprintln!("recovered {:?} after the database came back", start.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_sigterm_finishes_the_request_in_flight_then_exits_cleanly() {
+    let smtp = free_port();
+    // A slow hash keeps the sign-in in flight when SIGTERM arrives.
+    let mut c = Cluster::start_with(smtp, 1, &[("HMIS_ARGON2_T", "4000")]).await;
+    c.add_user("alice");
+    let base = c.base(0).to_string();
+    let http = c.http.clone();
+    let in_flight = tokio::spawn(async move {
+        http.post(format!("{base}/login")).form(&[("username", "alice"), ("password", PW)]).send().await.map(|r| r.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let pid = c.instances[0].0 .0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let t = Instant::now();
+    let answered = in_flight.await.expect("task");
+    eprintln!("the request finished {:?} after SIGTERM", t.elapsed());
+    assert_eq!(answered.ok(), Some(303), "the request in flight was finished, not dropped");
+    let status = c.instances[0].0 .0.wait().expect("exit status");
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+}

@@ -260,6 +260,9 @@ pub struct SettingsArgs {
     /// Time zone of dates and times in emails (IANA name).
     #[arg(long, env = "HMIS_TIMEZONE", default_value = "UTC", global = true)]
     pub timezone: String,
+    /// More Host names (name or name:port, comma-separated) to serve besides HMIS_PUBLIC_URL's; other hosts get 400.
+    #[arg(long, env = "HMIS_ALLOWED_HOSTS", value_delimiter = ',', global = true)]
+    pub allowed_hosts: Vec<String>,
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed for rate limits and audit; none by default.
     #[arg(long, env = "HMIS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net, global = true)]
     pub trusted_proxies: Vec<ipnet::IpNet>,

@@ -23,7 +23,8 @@ base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers every response carries. Pages are never cached: they may show who is signed in, and
 /// the reset page's URL holds a token (no Referer leaves it either).
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let https = state.service.settings().https();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
@@ -35,6 +36,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if https {
+        // Browsers ignore HSTS over plain http; send it only where it means something.
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     let is_html = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -43,6 +48,54 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// `Host` as compared: lower case, default ports dropped, surrounding space trimmed.
+pub fn normalise_host(h: &str) -> String {
+    let h = h.trim().to_ascii_lowercase();
+    h.strip_suffix(":443").or_else(|| h.strip_suffix(":80")).unwrap_or(&h).to_string()
+}
+
+/// The hosts served by default: the public URL's authority and, in local mode, `localhost`,
+/// `127.0.0.1` and `[::1]` on the same port.
+pub fn default_allowed_hosts(s: &service::Settings) -> Vec<String> {
+    let host = s.public_url.host_str().unwrap_or_default();
+    let with_port = |h: &str| match s.public_url.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_string(),
+    };
+    let mut v = vec![normalise_host(&with_port(host))];
+    if s.dev {
+        for h in ["localhost", "127.0.0.1", "[::1]"] {
+            v.push(normalise_host(&with_port(h)));
+        }
+    }
+    v
+}
+
+/// Answers 400 to a request for a host we do not serve (Host-header poisoning, RB-07), before
+/// any handler runs. Health checks are exempt: load balancers probe by address.
+pub async fn known_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(normalise_host)
+        .or_else(|| req.uri().authority().map(|a| normalise_host(a.as_str())));
+    match host {
+        Some(h) if state.allowed_hosts.iter().any(|a| *a == h) => next.run(req).await,
+        _ => {
+            tracing::warn!(host = ?req.headers().get(header::HOST), "refused request for an unknown host");
+            page_response(
+                StatusCode::BAD_REQUEST,
+                app::pages::error::page("Unknown address", "This server does not answer for that address. Use the address your HMIS lead gave you.".into()),
+            )
+        }
+    }
 }
 
 /// True when a POST may come from another site: its `Sec-Fetch-Site` says so, or its `Origin`

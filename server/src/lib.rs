@@ -22,11 +22,28 @@ pub struct AppState {
     pub site_root: PathBuf,
     /// Proxies whose `X-Forwarded-For` is believed (HMIS_TRUSTED_PROXIES); empty = none.
     pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
+    /// `Host` values served: the public URL's, HMIS_ALLOWED_HOSTS, and in local mode the
+    /// loopback names on the same port. Anything else gets 400 (RB-07).
+    pub allowed_hosts: std::sync::Arc<Vec<String>>,
 }
 
 impl AppState {
     pub fn new(service: Service, site_root: PathBuf) -> Self {
-        AppState { service, site_root, trusted_proxies: std::sync::Arc::new(Vec::new()) }
+        let allowed_hosts = std::sync::Arc::new(layers::default_allowed_hosts(service.settings()));
+        AppState { service, site_root, trusted_proxies: std::sync::Arc::new(Vec::new()), allowed_hosts }
+    }
+
+    /// Also serves requests for `host` (`name` or `name:port`).
+    pub fn allow_host(mut self, host: &str) -> Self {
+        let mut v = (*self.allowed_hosts).clone();
+        v.push(layers::normalise_host(host));
+        self.allowed_hosts = std::sync::Arc::new(v);
+        self
+    }
+
+    pub fn trust_proxies(mut self, nets: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(nets);
+        self
     }
 }
 
@@ -38,7 +55,8 @@ pub fn router(state: AppState) -> Router {
     routes::routes(state.clone())
         .fallback_service(static_files.not_found_service(axum::routing::any(routes::not_found).with_state(state.clone())))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::same_origin_posts))
-        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::known_host))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(layers::MAX_FORM_BYTES))
         .layer(layers::trace())
 }

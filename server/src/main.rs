@@ -70,7 +70,10 @@ async fn serve(args: &SettingsArgs) -> Result<(), String> {
         );
     }
     tracing::info!(listen = %addr, public_url = %settings.public_url, mail = %service.mailer().describe(), hash_workers = service.hashing().workers(), "listening");
-    let state = AppState { service, site_root: args.site_root.clone(), trusted_proxies: std::sync::Arc::new(args.trusted_proxies.clone()) };
+    let mut state = AppState::new(service, args.site_root.clone()).trust_proxies(args.trusted_proxies.clone());
+    for h in &args.allowed_hosts {
+        state = state.allow_host(h);
+    }
     server::serve(state, listener).await.map_err(|e| format!("server stopped: {e}"))
 }
 

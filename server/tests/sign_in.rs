@@ -147,6 +147,15 @@ async fn unknown_pages_and_garbled_forms_get_pages_not_raw_errors() {
 }
 
 #[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    let app = TestApp::start().await;
+    let r = app.get("/login").await;
+    assert!(r.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    let plain = TestApp::start_with(|s| s.public_url = url::Url::parse("http://127.0.0.1:9/").unwrap()).await;
+    assert!(plain.get("/login").await.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
 async fn health_and_readiness_answer() {
     let app = TestApp::start().await;
     assert_eq!(body(app.get("/healthz").await).await, "ok");

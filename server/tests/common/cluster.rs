@@ -107,6 +107,8 @@ impl Cluster {
         };
         let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         c.public = format!("http://127.0.0.1:{}", ports[0]);
+        let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        c.extra_env.push(("HMIS_ALLOWED_HOSTS".into(), hosts.join(",")));
         for port in ports {
             let inst = c.spawn_instance(port);
             c.instances.push(inst);

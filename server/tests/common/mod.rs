@@ -52,7 +52,7 @@ impl TestApp {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(service.clone(), dir.path().join("site"));
+        let state = AppState::new(service.clone(), dir.path().join("site")).allow_host(&addr.to_string());
         let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         let http = reqwest::Client::builder()

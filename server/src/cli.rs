@@ -254,6 +254,15 @@ pub struct SettingsArgs {
     /// A one-time password set by an administrator works this long.
     #[arg(long, env = "HMIS_ONE_TIME_PASSWORD_TTL", default_value = "24h", value_parser = humantime::parse_duration, global = true)]
     pub one_time_password_ttl: Duration,
+    /// Reset emails one account may get per HMIS_RESET_WINDOW (beyond the cooldown); more requests get the same answer and send nothing.
+    #[arg(long, env = "HMIS_RESET_ACCOUNT_LIMIT", default_value_t = 3, global = true)]
+    pub reset_account_limit: i64,
+    /// Forgot-password requests one client address may make per HMIS_RESET_WINDOW (then 429 with Retry-After).
+    #[arg(long, env = "HMIS_RESET_CLIENT_LIMIT", default_value_t = 20, global = true)]
+    pub reset_client_limit: i64,
+    /// The window of the two limits above.
+    #[arg(long, env = "HMIS_RESET_WINDOW", default_value = "15m", value_parser = humantime::parse_duration, global = true)]
+    pub reset_window: Duration,
     /// How often the server runs the lifecycle job.
     #[arg(long, env = "HMIS_LIFECYCLE_INTERVAL", default_value = "1h", value_parser = humantime::parse_duration, global = true)]
     pub lifecycle_interval: Duration,
@@ -374,6 +383,9 @@ impl SettingsArgs {
             },
             client_failure_limit: self.client_failure_limit,
             client_failure_window: self.client_failure_window,
+            reset_account_limit: self.reset_account_limit,
+            reset_client_limit: self.reset_client_limit,
+            reset_window: self.reset_window,
             lifecycle_interval: self.lifecycle_interval,
             timezone: self.timezone.clone(),
         })
@@ -426,6 +438,7 @@ mod tests {
         assert_eq!(s.license, d.license);
         assert_eq!((s.client_failure_limit, s.client_failure_window), (d.client_failure_limit, d.client_failure_window));
         assert_eq!((s.lifecycle_interval, &s.timezone), (d.lifecycle_interval, &d.timezone));
+        assert_eq!((s.reset_account_limit, s.reset_client_limit, s.reset_window), (d.reset_account_limit, d.reset_client_limit, d.reset_window));
     }
 
     #[test]

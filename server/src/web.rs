@@ -115,6 +115,18 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     ok.then(|| n.to_string())
 }
 
+/// 429 with Retry-After: too many attempts from this client address (same for every account).
+pub fn throttled(retry_after_secs: i64) -> Response {
+    let mut res = page_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        app::pages::signin_blocked::throttled_page((retry_after_secs + 59) / 60),
+    );
+    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// 503 with Retry-After: the hashing pool is full. Same for every account; not a failed attempt.
 pub fn busy() -> Response {
     let mut res = page_response(

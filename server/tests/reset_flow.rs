@@ -329,3 +329,36 @@ async fn an_email_shared_by_two_accounts_gets_one_message_per_account() {
     names.sort();
     assert_eq!(names, [false, true]);
 }
+
+#[tokio::test]
+async fn at_most_three_reset_emails_per_account_per_fifteen_minutes() {
+    let app = TestApp::start().await;
+    let mut replies = Vec::new();
+    for _ in 0..5 {
+        let r = app.post("/forgot-password", &[("identifier", "alice")]).await;
+        replies.push((r.status(), r.headers().get("location").cloned()));
+        app.service.deliver_due().await.unwrap();
+        app.clock.advance(61);
+    }
+    assert!(replies.windows(2).all(|w| w[0] == w[1]), "same answer every time");
+    assert_eq!(app.mail_count().await, 3);
+    app.clock.advance(15 * 60);
+    app.post("/forgot-password", &[("identifier", "alice")]).await;
+    app.service.deliver_due().await.unwrap();
+    assert_eq!(app.mail_count().await, 4, "a new window allows more");
+}
+
+#[tokio::test]
+async fn one_client_address_flooding_forgot_password_gets_429_with_retry_after() {
+    let app = TestApp::start_with(|s| s.reset_client_limit = 5).await;
+    for i in 0..5 {
+        let r = app.post("/forgot-password", &[("identifier", &format!("nobody{i}"))]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let r = app.post("/forgot-password", &[("identifier", "alice")]).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(body(r).await.contains("Too many attempts"));
+    app.service.deliver_due().await.unwrap();
+    assert_eq!(app.mail_count().await, 0, "nothing sent for the throttled request");
+}

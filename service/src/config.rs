@@ -51,6 +51,12 @@ pub struct Settings {
     /// before any account counter, so one address cannot lock many accounts quickly).
     pub client_failure_limit: i64,
     pub client_failure_window: Duration,
+    /// Reset emails one account may get per `reset_window` (beyond the cooldown); more requests
+    /// get the same answer and send nothing.
+    pub reset_account_limit: i64,
+    /// Forgot-password requests one client address may make per `reset_window` (then 429).
+    pub reset_client_limit: i64,
+    pub reset_window: Duration,
     /// How often the server runs the lifecycle job.
     pub lifecycle_interval: Duration,
     /// IANA time zone for dates in emails and pages.
@@ -83,6 +89,9 @@ impl Settings {
             license: LicensePolicy::default(),
             client_failure_limit: 30,
             client_failure_window: Duration::from_secs(15 * 60),
+            reset_account_limit: 3,
+            reset_client_limit: 20,
+            reset_window: Duration::from_secs(15 * 60),
             lifecycle_interval: Duration::from_secs(3600),
             timezone: "UTC".into(),
         }

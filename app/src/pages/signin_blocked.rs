@@ -48,8 +48,8 @@ pub fn throttled_page(retry_minutes: i64) -> Document {
     Document::new(
         "Too many attempts",
         view! {
-            <h1>"Too many unsuccessful sign-ins"</h1>
-            <p>{format!("There were too many unsuccessful sign-ins from this network. Please wait {retry_minutes} minute(s) and try again.")}</p>
+            <h1>"Too many attempts"</h1>
+            <p>{format!("There were too many attempts from this network. Please wait {retry_minutes} minute(s) and try again.")}</p>
             <p>"If you have forgotten your password, use " <a href="/forgot-password">"Forgot password?"</a> " instead."</p>
         },
     )

@@ -40,6 +40,7 @@ pub async fn submit_forgot(
     match state.service.request_reset(&f.identifier, &peer.ip()).await {
         // The same redirect whether or not an account matched (RB-08).
         Ok(()) => see_other("/forgot-password/sent"),
+        Err(Error::Throttled { retry_after }) => web::throttled(retry_after),
         Err(Error::InvalidIdentifier(e)) => page_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             forgot::page(ForgotView {

@@ -106,13 +106,7 @@ pub async fn submit(
             }),
         ),
         Err(Error::Busy) => web::busy(),
-        Err(Error::Throttled { retry_after }) => {
-            let mut res = page_response(StatusCode::TOO_MANY_REQUESTS, signin_blocked::throttled_page((retry_after + 59) / 60));
-            if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
-                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-            res
-        }
+        Err(Error::Throttled { retry_after }) => web::throttled(retry_after),
         Err(Error::LicenseBlocks(state)) => {
             let why = match state {
                 LicenseState::Expired => Blocked::Expired,

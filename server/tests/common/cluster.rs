@@ -74,6 +74,7 @@ pub fn hmis_env(cmd: &mut Command, db_url: &str, smtp: u16, public: &str) {
         .env("HMIS_ARGON2_M_KIB", "256")
         .env("HMIS_ARGON2_T", "1")
         .env("HMIS_CLIENT_FAILURE_LIMIT", "1000")
+        .env("HMIS_RESET_CLIENT_LIMIT", "1000")
         .env("HMIS_SMTP_TIMEOUT", "3s")
         .env("HMIS_LOG", "warn");
 }

@@ -36,6 +36,16 @@ impl Service {
     /// syntactically impossible identifier is an error.
     pub async fn request_reset(&self, identifier_raw: &str, client_ip: &str) -> Result<()> {
         let folded = identifier::fold(identifier_raw)?;
+        let s = self.settings();
+        let now = self.now();
+        let window = s.reset_window.as_secs() as i64;
+        if !client_ip.is_empty() {
+            // Per client address, before any lookup: a flood from one address gets 429.
+            let bucket = format!("reset-client:{client_ip}");
+            if self.store().rate_hit(&bucket, now, window).await? > s.reset_client_limit {
+                return Err(Error::Throttled { retry_after: crate::store::Store::window_remaining(now, window) });
+            }
+        }
         let mut accounts = if identifier::is_email(&folded) {
             self.store().accounts_by_email(&folded).await?
         } else {
@@ -45,12 +55,15 @@ impl Service {
             // A deleted license still gets told, at its old address, what to do.
             accounts.extend(self.store().deleted_account_by_username(&folded).await?);
         }
-        let now = self.now();
-        let cooldown = self.settings().reset_cooldown.as_secs() as i64;
+        let cooldown = s.reset_cooldown.as_secs() as i64;
         let mut queued = false;
         for account in accounts {
             // Within the cooldown: same answer, nothing sent (RB-04).
             if !self.store().take_reset_cooldown(account.id, now, cooldown).await? {
+                continue;
+            }
+            // At most N emails per account per window: same answer, nothing sent.
+            if self.store().rate_hit(&format!("reset-account:{}", account.id), now, window).await? > s.reset_account_limit {
                 continue;
             }
             let locked = self.reset_blocked_by_lock(&account, now);

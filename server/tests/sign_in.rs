@@ -173,3 +173,21 @@ async fn dev_mailbox_is_absent_outside_local_mode() {
     let dev = TestApp::start().await;
     assert_eq!(dev.get("/dev/mailbox").await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_account_page_lists_sessions_and_signs_out_everywhere_else() {
+    let app = TestApp::start().await;
+    let phone = app.sign_in("alice", ALICE_PW).await.unwrap();
+    let desk = app.sign_in("alice", ALICE_PW).await.unwrap();
+    let page = body(app.get_with_cookie("/account", &desk).await).await;
+    assert_eq!(page.matches("<li data-this-device").count(), 2, "{page}");
+    assert!(page.contains("This device"));
+    assert!(page.contains("Sign out everywhere else"));
+    let r = app.post_with_cookie("/account/sessions/sign-out-others", &desk, &[]).await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(app.get_with_cookie("/account", &phone).await.status(), 303, "the other session ended on the server");
+    let page = body(app.get_with_cookie(&to, &desk).await).await;
+    assert!(page.contains("Every other device has been signed out."));
+    assert_eq!(page.matches("<li data-this-device").count(), 1);
+}

@@ -12,6 +12,17 @@ pub struct AccountView {
     pub email: String,
     pub agency: String,
     pub notice: Option<String>,
+    pub sessions: Vec<SessionView>,
+}
+
+/// One signed-in device, as the account page lists it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub this_device: bool,
+    pub device: String,
+    pub address: String,
+    pub signed_in: String,
+    pub last_seen: String,
 }
 
 pub fn page(v: AccountView) -> Document {
@@ -30,6 +41,21 @@ pub fn page(v: AccountView) -> Document {
             <form method="post" action="/logout">
                 <button type="submit" class="secondary">"Sign out"</button>
             </form>
+            <h2>"Where you are signed in"</h2>
+            <ul class="sessions">
+                {v.sessions.iter().map(|s| view! {
+                    <li data-this-device=s.this_device.to_string()>
+                        <strong>{if s.this_device { "This device" } else { "Another device" }}</strong>
+                        ": " {s.device.clone()} <br />
+                        <span class="hint">{format!("from {} · signed in {} · last active {}", s.address, s.signed_in, s.last_seen)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {(v.sessions.len() > 1).then(|| view! {
+                <form method="post" action="/account/sessions/sign-out-others">
+                    <button type="submit" class="secondary">"Sign out everywhere else"</button>
+                </form>
+            })}
         },
     )
 }

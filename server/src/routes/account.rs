@@ -1,7 +1,7 @@
 //! `/account` and `/account/password` (change password; also the forced change after a
 //! one-time password).
 
-use app::pages::account::{self, AccountView};
+use app::pages::account::{self, AccountView, SessionView};
 use app::pages::change_password::{self, ChangePasswordView};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
@@ -30,7 +30,7 @@ async fn require_user(state: &AppState, jar: &CookieJar, here: &str) -> Result<C
     }
 }
 
-pub async fn show(State(state): State<AppState>, jar: CookieJar) -> Response {
+pub async fn show(State(state): State<AppState>, jar: CookieJar, axum::extract::Query(q): axum::extract::Query<AccountQuery>) -> Response {
     let user = match require_user(&state, &jar, "/account").await {
         Ok(u) => u,
         Err(r) => return r,
@@ -38,11 +38,70 @@ pub async fn show(State(state): State<AppState>, jar: CookieJar) -> Response {
     if user.account.must_change_password {
         return see_other("/account/password");
     }
+    let sessions = match state.service.live_sessions(user.account.id).await {
+        Ok(s) => s,
+        Err(e) => return web::internal(&e),
+    };
+    let tz = state.service.settings().timezone.clone();
+    let when = |t: i64| service::mail::templates::human_time(t, &tz);
+    let sessions = sessions
+        .into_iter()
+        .map(|s| SessionView {
+            this_device: s.id == user.session.id,
+            device: describe_agent(&s.user_agent),
+            address: if s.client_ip.is_empty() { "an unknown address".into() } else { s.client_ip.clone() },
+            signed_in: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+        })
+        .collect();
+    let notice = match q.notice.as_deref() {
+        Some("signed-out-others") => Some("Every other device has been signed out.".to_string()),
+        _ => None,
+    };
     let a = user.account;
     page_response(
         StatusCode::OK,
-        account::page(AccountView { username: a.username, full_name: a.full_name, email: a.email, agency: a.agency, notice: None }),
+        account::page(AccountView { username: a.username, full_name: a.full_name, email: a.email, agency: a.agency, notice, sessions }),
     )
+}
+
+/// "Firefox on Windows" from a User-Agent; the raw string is never shown whole.
+fn describe_agent(ua: &str) -> String {
+    let browser = ["Edg/", "OPR/", "Firefox/", "Chrome/", "Safari/"]
+        .iter()
+        .find(|b| ua.contains(*b))
+        .map(|b| match *b {
+            "Edg/" => "Edge",
+            "OPR/" => "Opera",
+            "Firefox/" => "Firefox",
+            "Chrome/" => "Chrome",
+            _ => "Safari",
+        })
+        .unwrap_or("A browser");
+    let os = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS X", "Mac"), ("Linux", "Linux")]
+        .iter()
+        .find(|(k, _)| ua.contains(k))
+        .map(|(_, v)| *v);
+    match os {
+        Some(os) => format!("{browser} on {os}"),
+        None => browser.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    notice: Option<String>,
+}
+
+pub async fn sign_out_others(State(state): State<AppState>, peer: web::Peer, jar: CookieJar) -> Response {
+    let user = match require_user(&state, &jar, "/account").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match state.service.sign_out_others(&user, &peer.ip()).await {
+        Ok(_) => see_other("/account?notice=signed-out-others"),
+        Err(e) => web::internal(&e),
+    }
 }
 
 fn change_view(state: &AppState, user: &CurrentUser) -> ChangePasswordView {

@@ -28,6 +28,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/reset-password/done", get(reset::reset_done))
         .route("/account", get(account::show))
         .route("/account/password", get(account::show_change).post(account::submit_change))
+        .route("/account/sessions/sign-out-others", post(account::sign_out_others))
         .route("/dev/mailbox", get(dev::mailbox))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -65,6 +65,19 @@ impl Store {
         )?)
     }
 
+    /// Ends every other session of the account (ASVS 3.3.4 "sign out everywhere else").
+    pub async fn revoke_other_sessions(&self, account_id: i64, keep_id: i64, now: i64) -> Result<u64> {
+        let mut c = self.acquire().await?;
+        Ok(q!(
+            &mut c.conn(),
+            execute,
+            "UPDATE session SET revoked_at = $1 WHERE account_id = $2 AND id <> $3 AND revoked_at IS NULL",
+            now,
+            account_id,
+            keep_id
+        )?)
+    }
+
     pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
         let mut c = self.acquire().await?;
         q!(&mut c.conn(), execute, "UPDATE session SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL", now, token_hash)?;

@@ -217,6 +217,16 @@ impl Service {
         Ok(())
     }
 
+    /// Ends every session of the user but the one making the request; returns how many.
+    pub async fn sign_out_others(&self, user: &CurrentUser, client_ip: &str) -> Result<u64> {
+        let now = self.now();
+        let n = self.store().revoke_other_sessions(user.account.id, user.session.id, now).await?;
+        self.store()
+            .audit(Event { at: now, account_id: Some(user.account.id), actor: "self", action: "signed_out_elsewhere", detail: &n.to_string(), client_ip })
+            .await?;
+        Ok(n)
+    }
+
     pub async fn live_sessions(&self, account_id: i64) -> Result<Vec<SessionRow>> {
         let idle = self.settings().session_idle.as_secs() as i64;
         self.store().live_sessions(account_id, self.now(), idle).await

@@ -105,12 +105,20 @@ pub struct Verdict {
     pub crack_time: Option<String>,
     pub warning: Option<String>,
     pub suggestions: Vec<String>,
+    /// The whole password is one of the 10,000 most common passwords (zxcvbn's own password
+    /// frequency list, ranked; case, l33t spelling included): refused whatever its length.
+    #[serde(default)]
+    pub common: bool,
 }
+
+/// How many of zxcvbn's ranked common passwords are refused outright (ASVS 2.1.7, NIST
+/// 800-63B §5.1.1.2 "passwords obtained from previous breach corpuses").
+pub const BLOCKLIST_RANK: usize = 10_000;
 
 impl Verdict {
     /// True when every rule of the policy is met.
     pub fn acceptable(&self) -> bool {
-        !self.too_short && !self.too_long && self.strong_enough()
+        !self.too_short && !self.too_long && !self.common && self.strong_enough()
     }
 
     /// True when the strength rule is met.
@@ -155,6 +163,9 @@ impl Verdict {
                 "Too short: use at least {} characters (this has {}).",
                 self.min_chars, self.chars
             ));
+        }
+        if self.common {
+            out.push("This is one of the 10,000 most common passwords. Choose another.".to_string());
         }
         if !self.strong_enough() {
             out.push("Too easy to guess.".to_string());
@@ -232,6 +243,7 @@ pub fn check_length(policy: &Policy, raw: &str) -> (Verdict, Option<String>) {
         crack_time: None,
         warning: None,
         suggestions: Vec::new(),
+        common: false,
     };
     if raw.len() > byte_ceiling(policy) {
         v.chars = policy.max_chars + 1;
@@ -267,6 +279,15 @@ pub fn evaluate(policy: &Policy, raw: &str, inputs: &UserInputs) -> Verdict {
             .offline_slow_hashing_1e4_per_second()
             .to_string(),
     );
+    v.common = match entropy.sequence() {
+        [only] => matches!(&only.pattern,
+            zxcvbn::matching::patterns::MatchPattern::Dictionary(d)
+                // zxcvbn 3.1 does not export `DictionaryType`; its Debug name is stable.
+                if format!("{:?}", d.dictionary_name) == "Passwords"
+                    && d.rank <= BLOCKLIST_RANK
+                    && !d.reversed),
+        _ => false,
+    };
     if let Some(fb) = entropy.feedback() {
         v.warning = fb.warning().map(|w| w.to_string());
         v.suggestions = fb.suggestions().iter().map(|s| s.to_string()).collect();
@@ -345,6 +366,19 @@ mod tests {
                 let v = evaluate(&p, pw, &UserInputs::default());
                 assert!(!v.acceptable(), "{pw} accepted with score {:?}", v.score);
             }
+        }
+
+        #[test]
+        fn common_passwords_are_refused_even_when_long_enough_and_the_minimum_is_low() {
+            let p = Policy { min_chars: 8, min_score: 0, ..Policy::default() };
+            for pw in ["password", "PASSWORD", "p@ssw0rd", "iloveyou", "sunshine", "1qaz2wsx3edc"] {
+                let v = evaluate(&p, pw, &UserInputs::default());
+                assert!(v.common, "{pw} not recognised as common");
+                assert!(!v.acceptable());
+                assert!(v.problems()[0].contains("most common passwords"), "{:?}", v.problems());
+            }
+            let v = evaluate(&p, "unusual-walrus-lantern", &UserInputs::default());
+            assert!(!v.common);
         }
 
         #[test]

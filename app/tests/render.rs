@@ -45,6 +45,7 @@ fn reset_form_loads_the_meter_and_never_prefills_passwords() {
         report: None,
         mismatch: false,
         typed: None,
+        csrf: "tok".into(),
     })
     .render();
     assert!(html.contains("meter.js"));

@@ -87,7 +87,11 @@ export async function requestResetLink(page: Page, user: TestUser, identifier = 
  */
 export async function requestResetLinkDirect(request: APIRequestContext, user: TestUser): Promise<ResetLink> {
   const seen = await mailIds(user.email);
-  const res = await request.post("/forgot-password", { form: { identifier: user.username }, maxRedirects: 0 });
+  // Like a browser: open the form first (the request context keeps the CSRF cookie it sets).
+  const form = await (await request.get("/forgot-password")).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] ?? "";
+  expect(csrf).not.toBe("");
+  const res = await request.post("/forgot-password", { form: { identifier: user.username, csrf }, maxRedirects: 0 });
   expect(res.status()).toBe(303);
   expect(res.headers()["location"]).toBe("/forgot-password/sent");
   const link = await waitForResetLink(user.email, seen);

@@ -5,6 +5,7 @@
 //! result to a page, a redirect or a status. Rules live in `service` and `domain`.
 
 pub mod cli;
+pub mod csrf;
 pub mod layers;
 pub mod routes;
 pub mod web;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .precompressed_gzip();
     routes::routes(state.clone())
         .fallback_service(static_files.not_found_service(axum::routing::any(routes::not_found).with_state(state.clone())))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::same_origin_posts))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::known_host))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))

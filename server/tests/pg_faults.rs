@@ -42,13 +42,19 @@ async fn pg_a_server_killed_mid_burst_leaves_no_half_done_reset() {
     // The burst goes to instance 0, which is killed while it runs.
     let base = c.base(0).to_string();
     let http = c.http.clone();
+    let (cookie, csrf) = c.csrf().await;
     let burst: Vec<_> = tokens
         .iter()
         .map(|(_, t)| {
-            let (http, base, t) = (http.clone(), base.clone(), t.clone());
+            let (http, base, t, cookie, csrf) = (http.clone(), base.clone(), t.clone(), cookie.clone(), csrf.clone());
             tokio::spawn(async move {
                 let pw = "Burst-Reset-Passphrase 31 pelicans";
-                http.post(format!("{base}/reset-password")).form(&[("token", t.as_str()), ("new_password", pw), ("confirm_password", pw)]).send().await.map(|r| r.status().as_u16())
+                http.post(format!("{base}/reset-password"))
+                    .header("cookie", cookie)
+                    .form(&[("token", t.as_str()), ("new_password", pw), ("confirm_password", pw), ("csrf", csrf.as_str())])
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
             })
         })
         .collect();
@@ -178,8 +184,14 @@ async fn pg_sigterm_finishes_the_request_in_flight_then_exits_cleanly() {
     c.add_user("alice");
     let base = c.base(0).to_string();
     let http = c.http.clone();
+    let (cookie, csrf) = c.csrf().await;
     let in_flight = tokio::spawn(async move {
-        http.post(format!("{base}/login")).form(&[("username", "alice"), ("password", PW)]).send().await.map(|r| r.status().as_u16())
+        http.post(format!("{base}/login"))
+            .header("cookie", cookie)
+            .form(&[("username", "alice"), ("password", PW), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let pid = c.instances[0].0 .0.id().to_string();

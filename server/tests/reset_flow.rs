@@ -160,7 +160,9 @@ async fn reset_page_is_not_cached_and_sends_no_referrer() {
 async fn rb_07_a_request_for_another_host_is_refused_before_the_handler() {
     let app = TestApp::start().await;
     for host in ["evil.example", "app.example.com:evil.example", "app.example.com.evil.example"] {
-        let r = app.http.post(app.url("/forgot-password")).header("host", host).form(&[("identifier", "alice")]).send().await.unwrap();
+        let (cookie, _) = app.csrf().await;
+        let form = app.with_csrf(&[("identifier", "alice")]).await;
+        let r = app.http.post(app.url("/forgot-password")).header("host", host).header("cookie", cookie).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 400, "{host}");
     }
     assert_eq!(app.service.store().pending_message_count().await.unwrap(), 0, "nothing was queued");
@@ -175,14 +177,9 @@ async fn rb_07_a_request_for_another_host_is_refused_before_the_handler() {
 async fn rb_07_forwarded_host_headers_never_change_the_emailed_link() {
     let app = TestApp::start().await;
     for (name, value) in [("x-forwarded-host", "evil.example"), ("forwarded", "host=evil.example"), ("x-forwarded-proto", "http")] {
-        let r = app
-            .http
-            .post(app.url("/forgot-password"))
-            .header(name, value)
-            .form(&[("identifier", "alice")])
-            .send()
-            .await
-            .unwrap();
+        let (cookie, _) = app.csrf().await;
+        let form = app.with_csrf(&[("identifier", "alice")]).await;
+        let r = app.http.post(app.url("/forgot-password")).header(name, value).header("cookie", cookie).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 303, "{name}");
         app.service.deliver_due().await.unwrap();
         app.clock.advance(61);

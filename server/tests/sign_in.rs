@@ -108,24 +108,34 @@ async fn change_password_refuses_a_wrong_current_password() {
 #[tokio::test]
 async fn a_cross_site_form_post_is_refused() {
     let app = TestApp::start().await;
-    let r = app
-        .http
-        .post(app.url("/login"))
-        .header("origin", "https://evil.example")
-        .form(&[("username", "alice"), ("password", ALICE_PW)])
-        .send()
-        .await
-        .unwrap();
+    let (cookie, _) = app.csrf().await;
+    let form = app.with_csrf(&[("username", "alice"), ("password", ALICE_PW)]).await;
+    let r = app.http.post(app.url("/login")).header("origin", "https://evil.example").header("cookie", &cookie).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    let r = app
-        .http
-        .post(app.url("/login"))
-        .header("origin", "https://app.example.com")
-        .form(&[("username", "alice"), ("password", ALICE_PW)])
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.post(app.url("/login")).header("origin", "https://app.example.com").header("cookie", &cookie).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused_before_the_handler() {
+    let app = TestApp::start().await;
+    let (cookie, token) = app.csrf().await;
+    let base = [("username", "alice"), ("password", ALICE_PW)];
+    // No cookie, no field: a forged cross-site form.
+    let r = app.http.post(app.url("/login")).form(&base).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(body(r).await.contains("This form has expired"));
+    // The cookie but a wrong field; the field but no cookie; another browser's cookie.
+    let mut wrong = base.to_vec();
+    wrong.push(("csrf", "0000"));
+    assert_eq!(app.http.post(app.url("/login")).header("cookie", &cookie).form(&wrong).send().await.unwrap().status(), 403);
+    let mut right = base.to_vec();
+    right.push(("csrf", token.as_str()));
+    assert_eq!(app.http.post(app.url("/login")).form(&right).send().await.unwrap().status(), 403);
+    let other = format!("{}={}", cookie.split('=').next().unwrap(), "B".repeat(43));
+    assert_eq!(app.http.post(app.url("/login")).header("cookie", other).form(&right).send().await.unwrap().status(), 403);
+    assert_eq!(app.audit_count("sign_in_failed").await + app.audit_count("sign_in").await, 0, "no handler ran");
+    assert_eq!(app.http.post(app.url("/login")).header("cookie", &cookie).form(&right).send().await.unwrap().status(), 303);
 }
 
 #[tokio::test]
@@ -134,11 +144,13 @@ async fn unknown_pages_and_garbled_forms_get_pages_not_raw_errors() {
     let r = app.get("/nope").await;
     assert_eq!(r.status(), 404);
     assert!(body(r).await.contains("Page not found"));
+    let (cookie, token) = app.csrf().await;
     let r = app
         .http
         .post(app.url("/login"))
-        .header("content-type", "application/json")
-        .body(r#"{"username":"alice"}"#)
+        .header("content-type", "text/plain")
+        .header("cookie", cookie)
+        .body(format!("csrf={token}&username=alice"))
         .send()
         .await
         .unwrap();

@@ -20,3 +20,9 @@ pub fn ErrorSummary(errors: Vec<String>) -> impl IntoView {
 pub fn Notice(text: Option<String>) -> impl IntoView {
     text.map(|t| view! { <div class="notice" role="status">{t}</div> })
 }
+
+/// The hidden CSRF token every form carries (checked by the server before any handler).
+#[component]
+pub fn CsrfField(token: String) -> impl IntoView {
+    view! { <input type="hidden" name="csrf" value=token /> }
+}

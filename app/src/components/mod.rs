@@ -5,5 +5,5 @@ mod messages;
 mod new_password;
 
 pub use fields::{PasswordInput, TextInput};
-pub use messages::{ErrorSummary, Notice};
+pub use messages::{CsrfField, ErrorSummary, Notice};
 pub use new_password::NewPasswordFields;

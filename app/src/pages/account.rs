@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::Notice;
+use crate::components::{CsrfField, Notice};
 use crate::Document;
 
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub struct AccountView {
     pub agency: String,
     pub notice: Option<String>,
     pub sessions: Vec<SessionView>,
+    /// The CSRF token for this page's forms.
+    pub csrf: String,
 }
 
 /// One signed-in device, as the account page lists it.
@@ -39,6 +41,7 @@ pub fn page(v: AccountView) -> Document {
             </dl>
             <p><a class="button" href="/account/password">"Change password"</a></p>
             <form method="post" action="/logout">
+                <CsrfField token=v.csrf.clone() />
                 <button type="submit" class="secondary">"Sign out"</button>
             </form>
             <h2>"Where you are signed in"</h2>
@@ -53,6 +56,7 @@ pub fn page(v: AccountView) -> Document {
             </ul>
             {(v.sessions.len() > 1).then(|| view! {
                 <form method="post" action="/account/sessions/sign-out-others">
+                    <CsrfField token=v.csrf.clone() />
                     <button type="submit" class="secondary">"Sign out everywhere else"</button>
                 </form>
             })}

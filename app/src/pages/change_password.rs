@@ -4,7 +4,7 @@
 use domain::password::{Policy, Report, UserInputs};
 use leptos::prelude::*;
 
-use crate::components::{ErrorSummary, NewPasswordFields, PasswordInput};
+use crate::components::{CsrfField, ErrorSummary, NewPasswordFields, PasswordInput};
 use crate::Document;
 
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub struct ChangePasswordView {
     /// A refused weak new password, shown again so the person can adjust it.
     pub typed: Option<String>,
     pub wrong_current: bool,
+    /// The CSRF token for this page's form.
+    pub csrf: String,
 }
 
 pub fn page(v: ChangePasswordView) -> Document {
@@ -35,6 +37,7 @@ pub fn page(v: ChangePasswordView) -> Document {
             <p>{intro}</p>
             <ErrorSummary errors=v.errors />
             <form method="post" action="/account/password" class="stack" novalidate=true>
+                <CsrfField token=v.csrf.clone() />
                 <input type="text" name="username" value=v.username autocomplete="username" class="visually-hidden" tabindex="-1" aria-hidden="true" readonly=true />
                 <PasswordInput id="current-password" name="current_password" label=if v.forced { "One-time password" } else { "Current password" } autocomplete="current-password" invalid=v.wrong_current autofocus=true />
                 <NewPasswordFields inputs=v.inputs policy=v.policy report=v.report invalid=invalid_new mismatch=v.mismatch typed=v.typed.unwrap_or_default() />

@@ -2,13 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorSummary, TextInput};
+use crate::components::{CsrfField, ErrorSummary, TextInput};
 use crate::Document;
 
 #[derive(Debug, Default, Clone)]
 pub struct ForgotView {
     pub value: String,
     pub errors: Vec<String>,
+    /// The CSRF token for this page's form.
+    pub csrf: String,
 }
 
 pub fn page(v: ForgotView) -> Document {
@@ -20,6 +22,7 @@ pub fn page(v: ForgotView) -> Document {
             <p>"Enter your HMIS username, or the email address on file. We will email you a link to choose a new password."</p>
             <ErrorSummary errors=v.errors />
             <form method="post" action="/forgot-password" class="stack" novalidate=true>
+                <CsrfField token=v.csrf />
                 <TextInput id="identifier" name="identifier" label="Username or email" autocomplete="username" value=v.value invalid=invalid autofocus=true />
                 <button type="submit" class="primary">"Send"</button>
             </form>

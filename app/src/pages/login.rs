@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorSummary, Notice, PasswordInput, TextInput};
+use crate::components::{CsrfField, ErrorSummary, Notice, PasswordInput, TextInput};
 use crate::Document;
 
 #[derive(Debug, Default, Clone)]
@@ -12,6 +12,8 @@ pub struct LoginView {
     pub next: Option<String>,
     pub errors: Vec<String>,
     pub notice: Option<String>,
+    /// The CSRF token for this page's form.
+    pub csrf: String,
 }
 
 /// The one message for an unknown username or a wrong password, with the help article's tip.
@@ -30,6 +32,7 @@ pub fn page(v: LoginView) -> Document {
             <Notice text=v.notice />
             <ErrorSummary errors=v.errors />
             <form method="post" action=action class="stack" novalidate=true>
+                <CsrfField token=v.csrf />
                 <TextInput id="username" name="username" label="Username" autocomplete="username" value=v.username invalid=invalid autofocus=!invalid />
                 <PasswordInput id="password" name="password" label="Password" autocomplete="current-password" invalid=invalid autofocus=invalid />
                 <button type="submit" class="primary">"Sign in"</button>

@@ -4,7 +4,7 @@
 use domain::password::{Policy, Report, UserInputs};
 use leptos::prelude::*;
 
-use crate::components::{ErrorSummary, NewPasswordFields};
+use crate::components::{CsrfField, ErrorSummary, NewPasswordFields};
 use crate::Document;
 
 /// Why a link cannot be used; mirrors `service::TokenProblem` (the app does not depend on it).
@@ -53,6 +53,8 @@ pub struct ResetFormView {
     pub mismatch: bool,
     /// A refused weak new password, shown again so the person can adjust it.
     pub typed: Option<String>,
+    /// The CSRF token for this page's form.
+    pub csrf: String,
 }
 
 pub fn form_page(v: ResetFormView) -> Document {
@@ -64,6 +66,7 @@ pub fn form_page(v: ResetFormView) -> Document {
             <p>"For the username " <strong>{v.username.clone()}</strong> ". Type it twice."</p>
             <ErrorSummary errors=v.errors />
             <form method="post" action="/reset-password" class="stack" novalidate=true>
+                <CsrfField token=v.csrf />
                 <input type="hidden" name="token" value=v.token />
                 // Lets password managers update the right entry (RB-24).
                 <input type="text" name="username" value=v.username autocomplete="username" class="visually-hidden" tabindex="-1" aria-hidden="true" readonly=true />

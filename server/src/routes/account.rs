@@ -14,6 +14,7 @@ use service::Error;
 
 use super::form;
 use super::reset::new_password_errors;
+use crate::csrf::CsrfToken;
 use crate::web::{self, page_response, see_other};
 use crate::AppState;
 
@@ -30,7 +31,7 @@ async fn require_user(state: &AppState, jar: &CookieJar, here: &str) -> Result<C
     }
 }
 
-pub async fn show(State(state): State<AppState>, jar: CookieJar, axum::extract::Query(q): axum::extract::Query<AccountQuery>) -> Response {
+pub async fn show(State(state): State<AppState>, CsrfToken(csrf): CsrfToken, jar: CookieJar, axum::extract::Query(q): axum::extract::Query<AccountQuery>) -> Response {
     let user = match require_user(&state, &jar, "/account").await {
         Ok(u) => u,
         Err(r) => return r,
@@ -61,7 +62,7 @@ pub async fn show(State(state): State<AppState>, jar: CookieJar, axum::extract::
     let a = user.account;
     page_response(
         StatusCode::OK,
-        account::page(AccountView { username: a.username, full_name: a.full_name, email: a.email, agency: a.agency, notice, sessions }),
+        account::page(AccountView { username: a.username, full_name: a.full_name, email: a.email, agency: a.agency, notice, sessions, csrf }),
     )
 }
 
@@ -104,7 +105,7 @@ pub async fn sign_out_others(State(state): State<AppState>, peer: web::Peer, jar
     }
 }
 
-fn change_view(state: &AppState, user: &CurrentUser) -> ChangePasswordView {
+fn change_view(state: &AppState, user: &CurrentUser, csrf: String) -> ChangePasswordView {
     ChangePasswordView {
         username: user.account.username.clone(),
         forced: user.account.must_change_password,
@@ -115,12 +116,13 @@ fn change_view(state: &AppState, user: &CurrentUser) -> ChangePasswordView {
         mismatch: false,
         wrong_current: false,
         typed: None,
+        csrf,
     }
 }
 
-pub async fn show_change(State(state): State<AppState>, jar: CookieJar) -> Response {
+pub async fn show_change(State(state): State<AppState>, CsrfToken(csrf): CsrfToken, jar: CookieJar) -> Response {
     match require_user(&state, &jar, "/account/password").await {
-        Ok(user) => page_response(StatusCode::OK, change_password::page(change_view(&state, &user))),
+        Ok(user) => page_response(StatusCode::OK, change_password::page(change_view(&state, &user, csrf))),
         Err(r) => r,
     }
 }
@@ -138,6 +140,7 @@ pub struct ChangeForm {
 pub async fn submit_change(
     State(state): State<AppState>,
     peer: web::Peer,
+    CsrfToken(csrf): CsrfToken,
     jar: CookieJar,
     parsed: Result<Form<ChangeForm>, FormRejection>,
 ) -> Response {
@@ -159,13 +162,13 @@ pub async fn submit_change(
         }
         Err(Error::Busy) => web::busy(),
         Err(Error::WrongCurrentPassword) => {
-            let mut v = change_view(&state, &user);
+            let mut v = change_view(&state, &user, csrf.clone());
             v.errors = vec!["The current password is not right.".into()];
             v.wrong_current = true;
             page_response(StatusCode::UNPROCESSABLE_ENTITY, change_password::page(v))
         }
         Err(e @ (Error::WeakPassword(_) | Error::PasswordsDiffer | Error::SameAsCurrent)) => {
-            let mut v = change_view(&state, &user);
+            let mut v = change_view(&state, &user, csrf.clone());
             v.typed = matches!(e, Error::WeakPassword(_)).then(|| f.new_password.clone());
             (v.errors, v.report, v.mismatch) = new_password_errors(e);
             page_response(StatusCode::UNPROCESSABLE_ENTITY, change_password::page(v))

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use service::{Error, TokenProblem};
 
 use super::form;
+use crate::csrf::CsrfToken;
 use crate::web::{self, page_response, see_other};
 use crate::AppState;
 
@@ -24,13 +25,14 @@ fn ttl_minutes(state: &AppState) -> u64 {
     state.service.settings().reset_link_ttl.as_secs() / 60
 }
 
-pub async fn show_forgot() -> Response {
-    page_response(StatusCode::OK, forgot::page(ForgotView::default()))
+pub async fn show_forgot(CsrfToken(csrf): CsrfToken) -> Response {
+    page_response(StatusCode::OK, forgot::page(ForgotView { csrf, ..Default::default() }))
 }
 
 pub async fn submit_forgot(
     State(state): State<AppState>,
     peer: web::Peer,
+    CsrfToken(csrf): CsrfToken,
     parsed: Result<Form<ForgotForm>, FormRejection>,
 ) -> Response {
     let f = match form(parsed) {
@@ -46,6 +48,7 @@ pub async fn submit_forgot(
             forgot::page(ForgotView {
                 value: if f.identifier.len() > 1024 { String::new() } else { f.identifier },
                 errors: vec![capitalise(&e.to_string())],
+                csrf,
             }),
         ),
         Err(e) => web::internal(&e),
@@ -81,13 +84,13 @@ fn problem_response(state: &AppState, p: TokenProblem) -> Response {
 
 /// GET (and HEAD) only show the form: mail scanners open links (RB-06). The page's URL holds
 /// the token, so it never leaves in a Referer.
-pub async fn show_reset(state: State<AppState>, q: Query<TokenQuery>) -> Response {
-    let mut res = show_reset_page(state, q).await;
+pub async fn show_reset(state: State<AppState>, csrf: CsrfToken, q: Query<TokenQuery>) -> Response {
+    let mut res = show_reset_page(state, csrf, q).await;
     res.headers_mut().insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
     res
 }
 
-async fn show_reset_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+async fn show_reset_page(State(state): State<AppState>, CsrfToken(csrf): CsrfToken, Query(q): Query<TokenQuery>) -> Response {
     match state.service.check_reset_link(&q.token).await {
         Ok(info) => page_response(
             StatusCode::OK,
@@ -100,6 +103,7 @@ async fn show_reset_page(State(state): State<AppState>, Query(q): Query<TokenQue
                 report: None,
                 mismatch: false,
                 typed: None,
+                csrf,
             }),
         ),
         Err(Error::TokenRejected(p)) => problem_response(&state, p),
@@ -120,6 +124,7 @@ pub struct ResetForm {
 pub async fn submit_reset(
     State(state): State<AppState>,
     peer: web::Peer,
+    CsrfToken(csrf): CsrfToken,
     parsed: Result<Form<ResetForm>, FormRejection>,
 ) -> Response {
     let f = match form(parsed) {
@@ -151,6 +156,7 @@ pub async fn submit_reset(
                     report,
                     mismatch,
                     typed,
+                    csrf,
                 }),
             )
         }

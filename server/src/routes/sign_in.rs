@@ -13,6 +13,7 @@ use service::use_cases::SignIn;
 use service::Error;
 
 use super::form;
+use crate::csrf::CsrfToken;
 use crate::web::{self, page_response, see_other};
 use crate::AppState;
 
@@ -53,7 +54,7 @@ async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<bool, Response> 
     state.service.current_user(&v).await.map(|u| u.is_some()).map_err(|e| web::internal(&e))
 }
 
-pub async fn show(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+pub async fn show(State(state): State<AppState>, CsrfToken(csrf): CsrfToken, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
     match signed_in(&state, &jar).await {
         Ok(true) => return see_other(&web::safe_next(q.next.as_deref()).unwrap_or_else(|| "/account".into())),
         Ok(false) => {}
@@ -64,6 +65,7 @@ pub async fn show(State(state): State<AppState>, jar: CookieJar, Query(q): Query
         login::page(LoginView {
             next: web::safe_next(q.next.as_deref()),
             notice: notice_text(q.notice.as_deref()),
+            csrf,
             ..Default::default()
         }),
     )
@@ -72,6 +74,7 @@ pub async fn show(State(state): State<AppState>, jar: CookieJar, Query(q): Query
 pub async fn submit(
     State(state): State<AppState>,
     peer: web::Peer,
+    CsrfToken(csrf): CsrfToken,
     headers: HeaderMap,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
@@ -103,6 +106,7 @@ pub async fn submit(
                 next,
                 errors: vec![login::INVALID_CREDENTIALS.into()],
                 notice: None,
+                csrf,
             }),
         ),
         Err(Error::Busy) => web::busy(),
@@ -115,7 +119,7 @@ pub async fn submit(
                 _ => {
                     return page_response(
                         StatusCode::UNAUTHORIZED,
-                        login::page(LoginView { username: keep_typed(&f.username), next, errors: vec![login::INVALID_CREDENTIALS.into()], notice: None }),
+                        login::page(LoginView { username: keep_typed(&f.username), next, errors: vec![login::INVALID_CREDENTIALS.into()], notice: None, csrf }),
                     )
                 }
             };

@@ -63,6 +63,9 @@ pub struct Cluster {
     pub http: reqwest::Client,
     pub extra_env: Vec<(String, String)>,
     pub public: String,
+    /// (cookie `name=value`, form token), fetched once from instance 0; valid on every instance
+    /// because the CSRF key lives in the shared database.
+    pub csrf: tokio::sync::OnceCell<(String, String)>,
 }
 
 pub fn hmis_env(cmd: &mut Command, db_url: &str, smtp: u16, public: &str) {
@@ -105,6 +108,7 @@ impl Cluster {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().expect("client"),
             extra_env: extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             public: String::new(),
+            csrf: tokio::sync::OnceCell::new(),
         };
         let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         c.public = format!("http://127.0.0.1:{}", ports[0]);
@@ -169,8 +173,32 @@ impl Cluster {
         &self.instances[i % self.instances.len()].1
     }
 
+    pub async fn csrf(&self) -> (String, String) {
+        self.csrf
+            .get_or_init(|| async {
+                let r = self.http.get(format!("{}/forgot-password", self.base(0))).send().await.expect("GET");
+                let cookie = r
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find(|v| v.contains("hmis_csrf="))
+                    .and_then(|v| v.split(';').next())
+                    .expect("a CSRF cookie")
+                    .to_string();
+                let page = r.text().await.expect("page");
+                let token = page.split(r#"name="csrf" value=""#).nth(1).and_then(|t| t.split('"').next()).expect("a CSRF field").to_string();
+                (cookie, token)
+            })
+            .await
+            .clone()
+    }
+
     pub async fn post(&self, i: usize, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(format!("{}{path}", self.base(i))).form(form).send().await.expect("POST")
+        let (cookie, token) = self.csrf().await;
+        let mut f: Vec<(&str, &str)> = form.to_vec();
+        f.push(("csrf", token.as_str()));
+        self.http.post(format!("{}{path}", self.base(i))).header("cookie", cookie).form(&f).send().await.expect("POST")
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

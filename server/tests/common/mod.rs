@@ -23,6 +23,8 @@ pub struct TestApp {
     pub service: Service,
     pub clock: TestClock,
     pub dir: tempfile::TempDir,
+    /// (cookie `name=value`, form token) of this test's "browser", fetched once.
+    csrf: tokio::sync::OnceCell<(String, String)>,
 }
 
 impl TestApp {
@@ -59,7 +61,11 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base: format!("http://{addr}"), http, service, clock, dir }
+        TestApp { base: format!("http://{addr}"), http, service, clock, dir, csrf: tokio::sync::OnceCell::new() }
+    }
+
+    pub async fn audit_count(&self, action: &str) -> usize {
+        self.service.store().audit_actions().await.expect("audit").iter().filter(|(a, _)| a == action).count()
     }
 
     pub fn clock_now(&self) -> i64 {
@@ -75,12 +81,53 @@ impl TestApp {
         self.http.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The CSRF cookie and token, as a browser gets them by opening any page.
+    pub async fn csrf(&self) -> (String, String) {
+        self.csrf
+            .get_or_init(|| async {
+                let r = self.get("/forgot-password").await;
+                let cookie = r
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find(|v| v.contains("hmis_csrf="))
+                    .and_then(|v| v.split(';').next())
+                    .expect("a CSRF cookie")
+                    .to_string();
+                let page = r.text().await.expect("page");
+                let token = page.split(r#"name="csrf" value=""#).nth(1).and_then(|t| t.split('"').next()).expect("a CSRF field").to_string();
+                (cookie, token)
+            })
+            .await
+            .clone()
+    }
+
+    /// `form` plus the CSRF field.
+    pub async fn with_csrf(&self, form: &[(&str, &str)]) -> Vec<(String, String)> {
+        let (_, token) = self.csrf().await;
+        let mut f: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        f.push(("csrf".into(), token));
+        f
+    }
+
+    /// A POST as the test's browser sends it: with the CSRF cookie and field.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(self.url(path)).form(form).send().await.expect("POST")
+        self.post_raw(path, None, form).await
     }
 
     pub async fn post_with_cookie(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(self.url(path)).header("cookie", cookie).form(form).send().await.expect("POST")
+        self.post_raw(path, Some(cookie), form).await
+    }
+
+    async fn post_raw(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
+        let (csrf_cookie, _) = self.csrf().await;
+        let cookies = match cookie {
+            Some(c) => format!("{c}; {csrf_cookie}"),
+            None => csrf_cookie,
+        };
+        let body = self.with_csrf(form).await;
+        self.http.post(self.url(path)).header("cookie", cookies).form(&body).send().await.expect("POST")
     }
 
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {

@@ -53,6 +53,8 @@ struct Inner {
     stripes: Vec<Mutex<()>>,
     /// Key of the HMAC that names unknown usernames in `unknown_sign_in`.
     name_key: Vec<u8>,
+    /// Key of the HMAC that turns a browser's CSRF cookie into its form token.
+    csrf_key: Vec<u8>,
 }
 
 impl Service {
@@ -82,6 +84,14 @@ impl Service {
             })
             .await?
             .into_bytes();
+        let csrf_key = store
+            .secret("csrf_hmac", || {
+                let mut b = [0u8; 32];
+                getrandom::getrandom(&mut b).map_err(|e| Error::Internal(format!("CSPRNG: {e}")))?;
+                Ok(hex::encode(b))
+            })
+            .await?
+            .into_bytes();
         Ok(Service {
             inner: Arc::new(Inner {
                 settings,
@@ -92,6 +102,7 @@ impl Service {
                 outbox_wake: Notify::new(),
                 stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
                 name_key,
+                csrf_key,
             }),
         })
     }
@@ -144,6 +155,19 @@ impl Service {
             }
             // HMAC accepts keys of any length; kept total rather than unwrap.
             Err(_) => hex::encode(folded.as_bytes()),
+        }
+    }
+
+    /// The form token for a browser's CSRF cookie value (signed double-submit: only the server
+    /// can derive it, so a forged form without the victim's cookie value cannot carry it).
+    pub fn csrf_token(&self, cookie_value: &str) -> String {
+        match Hmac::<Sha256>::new_from_slice(&self.inner.csrf_key) {
+            Ok(mut mac) => {
+                mac.update(b"csrf:");
+                mac.update(cookie_value.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
         }
     }
 

@@ -50,6 +50,8 @@ async fn queued_mail_is_delivered_once_the_transport_works_again() {
     let app = TestApp::start().await;
     app.post("/forgot-password", &[("identifier", "alice")]).await;
     app.post("/forgot-password", &[("identifier", "bob")]).await;
+    // The worker first turns the two requests into two queued emails.
+    assert_eq!(app.service.resolve_reset_requests().await.unwrap(), 2);
     assert_eq!(app.service.store().pending_message_count().await.unwrap(), 2);
     // Make the mailbox unwritable: delivery fails and the messages stay queued.
     let mailbox = app.service.settings().mailbox_dir.clone();

@@ -126,3 +126,15 @@ CREATE TABLE server_secret (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Forgot-password requests, recorded as they come (the same single insert whether or not an
+-- account matches, so the request path does the same work and takes the same time) and
+-- resolved by the outbox worker: lookup, cooldown, limits, the email to queue.
+CREATE TABLE reset_request (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    identifier   TEXT    NOT NULL,                      -- folded username or email
+    client_ip    TEXT    NOT NULL DEFAULT '',
+    requested_at BIGINT NOT NULL,
+    processed_at BIGINT
+);
+CREATE INDEX reset_request_pending ON reset_request (id) WHERE processed_at IS NULL;

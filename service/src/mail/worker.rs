@@ -24,8 +24,10 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 }
 
 impl Service {
-    /// Delivers every message that is due now; returns how many were sent.
+    /// Resolves pending forgot-password requests, then delivers every message that is due now;
+    /// returns how many were sent.
     pub async fn deliver_due(&self) -> Result<usize> {
+        self.resolve_reset_requests().await?;
         let mut sent = 0;
         loop {
             let now = self.now();

@@ -137,3 +137,53 @@ impl Store {
         )?)
     }
 }
+
+/// A forgot-password request waiting to be resolved by the worker.
+#[derive(Debug, Clone, FromRow)]
+pub struct ResetRequestRow {
+    pub id: i64,
+    pub identifier: String,
+    pub client_ip: String,
+    pub requested_at: i64,
+}
+
+const CLAIM_REQUEST_SQLITE: &str = "UPDATE reset_request SET processed_at = $1 WHERE id = ( \
+    SELECT id FROM reset_request WHERE processed_at IS NULL ORDER BY id LIMIT 1) \
+    RETURNING id, identifier, client_ip, requested_at";
+const CLAIM_REQUEST_POSTGRES: &str = "UPDATE reset_request SET processed_at = $1 WHERE id = ( \
+    SELECT id FROM reset_request WHERE processed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+    RETURNING id, identifier, client_ip, requested_at";
+
+impl Store {
+    /// Records a forgot-password request: the request path's only database write.
+    pub async fn record_reset_request(&self, identifier: &str, client_ip: &str, now: i64) -> Result<()> {
+        let mut c = self.acquire().await?;
+        q!(
+            &mut c.conn(),
+            execute,
+            "INSERT INTO reset_request (identifier, client_ip, requested_at) VALUES ($1, $2, $3)",
+            identifier,
+            client_ip,
+            now
+        )?;
+        Ok(())
+    }
+
+    /// Takes the oldest unresolved request (each is resolved by exactly one worker).
+    pub async fn claim_reset_request(&self, now: i64) -> Result<Option<ResetRequestRow>> {
+        let mut c = self.acquire().await?;
+        let mut conn = c.conn();
+        let sql = match conn {
+            Conn::Sqlite(_) => CLAIM_REQUEST_SQLITE,
+            Conn::Postgres(_) => CLAIM_REQUEST_POSTGRES,
+        };
+        Ok(q!(&mut conn, optional as ResetRequestRow, sql, now)?)
+    }
+
+    /// Forgets resolved requests older than `before` (they hold identifiers).
+    pub async fn prune_reset_requests(&self, before: i64) -> Result<()> {
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "DELETE FROM reset_request WHERE processed_at IS NOT NULL AND processed_at < $1", before)?;
+        Ok(())
+    }
+}

@@ -3,7 +3,7 @@
 
 use domain::lockout::LockState;
 
-use super::{q, Store};
+use super::{q, Conn, Store};
 use crate::error::Result;
 
 impl Store {
@@ -47,17 +47,7 @@ impl Store {
 
     pub async fn save_unknown_lock_state(&self, name_hmac: &str, s: LockState, now: i64) -> Result<()> {
         let mut c = self.acquire().await?;
-        q!(
-            &mut c.conn(),
-            execute,
-            "INSERT INTO unknown_sign_in (name_hmac, failures, locked_at, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name_hmac) DO UPDATE SET failures = $2, locked_at = $3, updated_at = $4",
-            name_hmac,
-            i64::from(s.failures),
-            s.locked_at,
-            now
-        )?;
-        Ok(())
+        save_unknown_lock_state(&mut c.conn(), name_hmac, s, now).await
     }
 
     /// Forgets counters older than `before` (run by the lifecycle job).
@@ -67,4 +57,21 @@ impl Store {
         q!(&mut c.conn(), execute, "DELETE FROM rate_limit WHERE window_start < $1", before)?;
         Ok(())
     }
+}
+
+/// Stores the failure counter of an unknown username, inside the caller's transaction.
+pub async fn save_unknown_lock_state(conn: &mut Conn<'_>, name_hmac: &str, s: LockState, now: i64) -> Result<()> {
+    {
+        q!(
+            conn,
+            execute,
+            "INSERT INTO unknown_sign_in (name_hmac, failures, locked_at, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name_hmac) DO UPDATE SET failures = $2, locked_at = $3, updated_at = $4",
+            name_hmac,
+            i64::from(s.failures),
+            s.locked_at,
+            now
+        )?;
+    }
+    Ok(())
 }

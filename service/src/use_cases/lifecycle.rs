@@ -65,6 +65,7 @@ impl Service {
         }
         // Counters older than a day are no longer needed by any window.
         self.store().prune_counters(now - 86_400).await?;
+        self.store().prune_reset_requests(now - 86_400).await?;
         Ok(report)
     }
 

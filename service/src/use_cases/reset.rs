@@ -31,55 +31,72 @@ impl Service {
         a.lock_state().is_locked(&s.lockout, now) && !s.lockout.reset_unlocks
     }
 
-    /// Queues an email for every account the identifier names (a username, or an email on file,
-    /// which may be shared). Returns Ok whether or not any account matched; only a
-    /// syntactically impossible identifier is an error.
+    /// Answers a forgot-password request. The request path does the same work whatever the
+    /// identifier names: a client throttle and one insert (RB-08: same answer, same time). The
+    /// outbox worker then resolves it (`resolve_reset_requests`). Only a syntactically impossible
+    /// identifier is an error.
     pub async fn request_reset(&self, identifier_raw: &str, client_ip: &str) -> Result<()> {
         let folded = identifier::fold(identifier_raw)?;
         let s = self.settings();
         let now = self.now();
         let window = s.reset_window.as_secs() as i64;
         if !client_ip.is_empty() {
-            // Per client address, before any lookup: a flood from one address gets 429.
+            // Per client address: a flood from one address gets 429.
             let bucket = format!("reset-client:{client_ip}");
             if self.store().rate_hit(&bucket, now, window).await? > s.reset_client_limit {
                 return Err(Error::Throttled { retry_after: crate::store::Store::window_remaining(now, window) });
             }
         }
-        let mut accounts = if identifier::is_email(&folded) {
-            self.store().accounts_by_email(&folded).await?
+        self.store().record_reset_request(&folded, client_ip, now).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Resolves every recorded forgot-password request: queues an email for every account the
+    /// identifier names (a username, or an email on file, which may be shared): a reset link, or
+    /// what applies (locked, expired, inactive, deleted). Returns how many emails were queued.
+    pub async fn resolve_reset_requests(&self) -> Result<usize> {
+        let mut queued = 0;
+        while let Some(req) = self.store().claim_reset_request(self.now()).await? {
+            queued += self.resolve_reset_request(&req.identifier, &req.client_ip, req.requested_at).await?;
+        }
+        Ok(queued)
+    }
+
+    async fn resolve_reset_request(&self, folded: &str, client_ip: &str, at: i64) -> Result<usize> {
+        let s = self.settings();
+        let window = s.reset_window.as_secs() as i64;
+        let mut accounts = if identifier::is_email(folded) {
+            self.store().accounts_by_email(folded).await?
         } else {
-            self.store().account_by_username(&folded).await?.into_iter().collect()
+            self.store().account_by_username(folded).await?.into_iter().collect()
         };
-        if accounts.is_empty() && !identifier::is_email(&folded) {
+        if accounts.is_empty() && !identifier::is_email(folded) {
             // A deleted license still gets told, at its old address, what to do.
-            accounts.extend(self.store().deleted_account_by_username(&folded).await?);
+            accounts.extend(self.store().deleted_account_by_username(folded).await?);
         }
         let cooldown = s.reset_cooldown.as_secs() as i64;
-        let mut queued = false;
+        let mut queued = 0;
         for account in accounts {
-            // Within the cooldown: same answer, nothing sent (RB-04).
-            if !self.store().take_reset_cooldown(account.id, now, cooldown).await? {
+            // Within the cooldown: nothing more is sent (RB-04).
+            if !self.store().take_reset_cooldown(account.id, at, cooldown).await? {
                 continue;
             }
-            // At most N emails per account per window: same answer, nothing sent.
-            if self.store().rate_hit(&format!("reset-account:{}", account.id), now, window).await? > s.reset_account_limit {
+            // At most N emails per account per window.
+            if self.store().rate_hit(&format!("reset-account:{}", account.id), at, window).await? > s.reset_account_limit {
                 continue;
             }
-            let locked = self.reset_blocked_by_lock(&account, now);
-            let state = account.license_at(&self.settings().license, now).state;
+            let locked = self.reset_blocked_by_lock(&account, at);
+            let state = account.license_at(&s.license, at).state;
             let kind = Kind::for_blocked_reset(state, locked).unwrap_or(Kind::ResetLink);
             let mut tx = self.store().begin_write().await?;
-            self.enqueue(&mut tx.conn(), kind, account.id, &account.email, now).await?;
+            self.enqueue(&mut tx.conn(), kind, account.id, &account.email, at).await?;
             let detail = kind.as_str();
-            audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: &detail, client_ip }).await?;
+            audit::record(&mut tx.conn(), audit::Event { at, account_id: Some(account.id), actor: "self", action: "reset_requested", detail: &detail, client_ip }).await?;
             tx.commit().await?;
-            queued = true;
+            queued += 1;
         }
-        if queued {
-            self.wake_outbox();
-        }
-        Ok(())
+        Ok(queued)
     }
 
     /// Tells whether a link can still set a password, without changing anything.

@@ -74,10 +74,18 @@ impl Service {
         let _serial = self.stripe_for_key(&key).lock().await;
         let state = self.store().unknown_lock_state(&key).await?;
         self.hashing().verify(password.to_string(), None).await?;
-        if !state.is_locked(&self.settings().lockout, now) {
-            let (next, _) = state.apply(&self.settings().lockout, LockEvent::Failure, now);
-            self.store().save_unknown_lock_state(&key, next, now).await?;
-        }
+        let next = if state.is_locked(&self.settings().lockout, now) {
+            state
+        } else {
+            state.apply(&self.settings().lockout, LockEvent::Failure, now).0
+        };
+        // The same writes as a wrong password on a real account (a counter and an audit row, in
+        // one transaction), so the time taken does not tell the two apart.
+        let mut tx = self.store().begin_write().await?;
+        crate::store::throttle::save_unknown_lock_state(&mut tx.conn(), &key, next, now).await?;
+        let short = &key[..key.len().min(16)];
+        audit::record(&mut tx.conn(), Event { at: now, account_id: None, actor: "self", action: "sign_in_unknown", detail: short, client_ip: "" }).await?;
+        tx.commit().await?;
         Err(Error::InvalidCredentials)
     }
 
@@ -102,8 +110,16 @@ impl Service {
         .ok_or(Error::InvalidCredentials)?;
         let lock = a.lock_state();
         if lock.is_locked(&s.lockout, now) {
-            // Same cost and answer as a wrong password; the hash is not consulted (RB-12).
+            // Same cost and answer as a wrong password; the hash is not consulted (RB-12). The
+            // same writes too (the counter row and an audit row), so timing tells nothing.
             self.hashing().verify(req.password.to_string(), None).await?;
+            let mut tx = match held.take() {
+                Some(tx) => tx,
+                None => self.store().begin_write().await?,
+            };
+            account::save_lock_state(&mut tx.conn(), a.id, lock).await?;
+            audit::record(&mut tx.conn(), Event { at: now, account_id: Some(a.id), actor: "self", action: "sign_in_refused_locked", detail: "", client_ip: req.client_ip }).await?;
+            tx.commit().await?;
             return Err(Error::InvalidCredentials);
         }
         match self.hashing().verify(req.password.to_string(), a.password_hash.clone()).await? {

@@ -359,3 +359,51 @@ async fn one_client_address_flooding_forgot_password_gets_429_with_retry_after()
     app.service.deliver_due().await.unwrap();
     assert_eq!(app.mail_count().await, 0, "nothing sent for the throttled request");
 }
+
+#[tokio::test]
+async fn rb_19_a_reset_completed_in_someone_elses_browser_signs_that_person_out() {
+    let app = TestApp::start().await;
+    let bob = app.sign_in("bob", BOB_PW).await.expect("bob signed in");
+    let link = app.request_link("alice").await;
+    let token = token_of(&link);
+    let r = app
+        .post_with_cookie("/reset-password", &bob, &[("token", &token), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let cleared = r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("hmis_session=") && v.contains("Max-Age=0"));
+    assert!(cleared, "the session cookie is cleared");
+    assert_eq!(app.get_with_cookie("/account", &bob).await.status(), 303, "bob's session ended on the server");
+    assert!(app.sign_in("alice", NEW_PW).await.is_some());
+}
+
+#[tokio::test]
+async fn rb_16_a_flood_of_parallel_sign_ins_gets_no_500_and_a_real_user_still_gets_in() {
+    let app = TestApp::start_with(|s| {
+        s.argon2 = domain::hashing::Cost { m_kib: 4096, t: 2, p: 1 };
+        s.hash_workers = 2;
+        s.hash_queue = 16;
+        s.client_failure_limit = 100_000;
+    })
+    .await;
+    let flood = (0..100).map(|i| {
+        let app = &app;
+        async move {
+            let user = if i % 2 == 0 { format!("ghost{i}") } else { "alice".to_string() };
+            app.post("/login", &[("username", user.as_str()), ("password", "wrong-guess-in-flood")]).await.status().as_u16()
+        }
+    });
+    let statuses = futures::future::join_all(flood).await;
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
+    let busy = statuses.iter().filter(|s| **s == 503).count();
+    eprintln!("{busy} of 100 answered 503 (pool full), the rest 401");
+    // A real user gets in right after, retrying on 503 as the page says.
+    let start = std::time::Instant::now();
+    loop {
+        if app.sign_in("bob", BOB_PW).await.is_some() {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "bob could not sign in");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    eprintln!("bob signed in {:?} after the flood", start.elapsed());
+}

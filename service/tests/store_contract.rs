@@ -173,3 +173,17 @@ async fn futures_count(handles: impl Iterator<Item = tokio::task::JoinHandle<boo
     }
     n
 }
+
+#[tokio::test]
+async fn rb_21_a_changed_migration_stops_start_up_with_a_clear_message() {
+    // The check is sqlx's own and the same on both backends; shown here on SQLite.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("m.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    // Simulate a CRLF checkout of an already-applied migration: its checksum no longer matches.
+    store.execute_raw("UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1").await.unwrap();
+    drop(store);
+    let err = Store::connect(&url).await.expect_err("start-up must stop");
+    let msg = format!("{err}: {}", std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default());
+    assert!(msg.contains("migration 1") && msg.contains("modified"), "{msg}");
+}

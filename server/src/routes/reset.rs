@@ -5,7 +5,7 @@ use app::pages::reset::{self, LinkProblem, ResetFormView};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::password::Report;
 use serde::Deserialize;
 use service::{Error, TokenProblem};
@@ -125,6 +125,7 @@ pub async fn submit_reset(
     State(state): State<AppState>,
     peer: web::Peer,
     CsrfToken(csrf): CsrfToken,
+    jar: axum_extra::extract::cookie::CookieJar,
     parsed: Result<Form<ResetForm>, FormRejection>,
 ) -> Response {
     let f = match form(parsed) {
@@ -133,7 +134,17 @@ pub async fn submit_reset(
     };
     let ip = peer.ip();
     match state.service.complete_reset(&f.token, &f.new_password, &f.confirm_password, &ip).await {
-        Ok(()) => see_other("/reset-password/done"),
+        Ok(()) => {
+            // Whoever was signed in in this browser (maybe someone else, RB-19) is signed out:
+            // the browser is never left signed in as a mix of two people.
+            let settings = state.service.settings();
+            if let Some(v) = web::session_value(settings, &jar) {
+                if let Err(e) = state.service.sign_out(&v).await {
+                    return web::internal(&e);
+                }
+            }
+            (web::clear_session_cookie(settings, jar), see_other("/reset-password/done")).into_response()
+        }
         Err(Error::TokenRejected(p)) => problem_response(&state, p),
         Err(Error::Busy) => web::busy(),
         Err(e @ (Error::WeakPassword(_) | Error::PasswordsDiffer | Error::SameAsCurrent)) => {

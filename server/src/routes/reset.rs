@@ -92,20 +92,7 @@ pub async fn show_reset(state: State<AppState>, csrf: CsrfToken, q: Query<TokenQ
 
 async fn show_reset_page(State(state): State<AppState>, CsrfToken(csrf): CsrfToken, Query(q): Query<TokenQuery>) -> Response {
     match state.service.check_reset_link(&q.token).await {
-        Ok(info) => page_response(
-            StatusCode::OK,
-            reset::form_page(ResetFormView {
-                token: q.token.trim().to_string(),
-                username: info.username,
-                inputs: info.user_inputs,
-                policy: state.service.settings().policy.clone(),
-                errors: vec![],
-                report: None,
-                mismatch: false,
-                typed: None,
-                csrf,
-            }),
-        ),
+        Ok(info) => page_response(StatusCode::OK, reset::form_page(form_view(&state, &q.token, info, csrf))),
         Err(Error::TokenRejected(p)) => problem_response(&state, p),
         Err(e) => web::internal(&e),
     }
@@ -154,24 +141,27 @@ pub async fn submit_reset(
                 Err(Error::TokenRejected(p)) => return problem_response(&state, p),
                 Err(e) => return web::internal(&e),
             };
-            let typed = matches!(e, Error::WeakPassword(_)).then(|| f.new_password.clone());
-            let (errors, report, mismatch) = new_password_errors(e);
-            page_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                reset::form_page(ResetFormView {
-                    token: f.token.trim().to_string(),
-                    username: info.username,
-                    inputs: info.user_inputs,
-                    policy: state.service.settings().policy.clone(),
-                    errors,
-                    report,
-                    mismatch,
-                    typed,
-                    csrf,
-                }),
-            )
+            let mut v = form_view(&state, &f.token, info, csrf);
+            v.typed = matches!(e, Error::WeakPassword(_)).then(|| f.new_password.clone());
+            (v.errors, v.report, v.mismatch) = new_password_errors(e);
+            page_response(StatusCode::UNPROCESSABLE_ENTITY, reset::form_page(v))
         }
         Err(e) => web::internal(&e),
+    }
+}
+
+/// The reset form for a live link, with nothing refused yet.
+fn form_view(state: &AppState, token: &str, info: service::use_cases::ResetLinkInfo, csrf: String) -> ResetFormView {
+    ResetFormView {
+        token: token.trim().to_string(),
+        username: info.username,
+        inputs: info.user_inputs,
+        policy: state.service.settings().policy.clone(),
+        errors: vec![],
+        report: None,
+        mismatch: false,
+        typed: None,
+        csrf,
     }
 }
 

@@ -175,21 +175,7 @@ impl Cluster {
 
     pub async fn csrf(&self) -> (String, String) {
         self.csrf
-            .get_or_init(|| async {
-                let r = self.http.get(format!("{}/forgot-password", self.base(0))).send().await.expect("GET");
-                let cookie = r
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find(|v| v.contains("hmis_csrf="))
-                    .and_then(|v| v.split(';').next())
-                    .expect("a CSRF cookie")
-                    .to_string();
-                let page = r.text().await.expect("page");
-                let token = page.split(r#"name="csrf" value=""#).nth(1).and_then(|t| t.split('"').next()).expect("a CSRF field").to_string();
-                (cookie, token)
-            })
+            .get_or_init(|| super::fetch_csrf(&self.http, format!("{}/forgot-password", self.base(0))))
             .await
             .clone()
     }

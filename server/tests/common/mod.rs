@@ -84,21 +84,7 @@ impl TestApp {
     /// The CSRF cookie and token, as a browser gets them by opening any page.
     pub async fn csrf(&self) -> (String, String) {
         self.csrf
-            .get_or_init(|| async {
-                let r = self.get("/forgot-password").await;
-                let cookie = r
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find(|v| v.contains("hmis_csrf="))
-                    .and_then(|v| v.split(';').next())
-                    .expect("a CSRF cookie")
-                    .to_string();
-                let page = r.text().await.expect("page");
-                let token = page.split(r#"name="csrf" value=""#).nth(1).and_then(|t| t.split('"').next()).expect("a CSRF field").to_string();
-                (cookie, token)
-            })
+            .get_or_init(|| fetch_csrf(&self.http, self.url("/forgot-password")))
             .await
             .clone()
     }
@@ -213,6 +199,23 @@ fn getrandom_fill(b: &mut [u8]) {
     for (i, x) in b.iter_mut().enumerate() {
         *x = v[i % 8];
     }
+}
+
+/// The CSRF cookie (`name=value`) and form token a browser gets by opening `page_url`.
+pub async fn fetch_csrf(http: &reqwest::Client, page_url: String) -> (String, String) {
+    let r = http.get(page_url).send().await.expect("GET");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("hmis_csrf="))
+        .and_then(|v| v.split(';').next())
+        .expect("a CSRF cookie")
+        .to_string();
+    let page = r.text().await.expect("page");
+    let token = page.split(r#"name="csrf" value=""#).nth(1).and_then(|t| t.split('"').next()).expect("a CSRF field").to_string();
+    (cookie, token)
 }
 
 pub fn token_of(link: &str) -> String {

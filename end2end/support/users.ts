@@ -68,6 +68,14 @@ export const USERS = {
     agency: "Harbor Shelter",
     password: "Lantern-Oyster-Prairie-64",
   },
+  /** Issue 6: long pasted input never freezes the meter. */
+  hana: {
+    username: "hana",
+    email: "hana@example.com",
+    fullName: "Hana Ito",
+    agency: "Eastgate Family Center",
+    password: "Thimble-Glacier-Parsnip-58",
+  },
 } satisfies Record<string, TestUser>;
 
 /** Every password the tests type into a page or send to the server (the log test greps them). */

@@ -2,11 +2,17 @@
 //! unknown usernames as slow as real ones.
 //!
 //! Rules: OWASP Password Storage Cheat Sheet / ASVS 2.4.1 (argon2id, m=19456 KiB, t=2, p=1 by
-//! default); RB-14 (verify falls back to the raw, un-normalised form once, for hashes stored
-//! before NFC was applied). Server only (feature `server`): never in the wasm bundle.
+//! default); ASVS 2.4.5 (an optional secret "pepper", argon2's own secret input, kept outside the
+//! database; hashes made with it carry `keyid=p1` in their PHC string, so each verification is
+//! exactly one argon2 run and old hashes are upgraded on the next sign-in); RB-14 (verify falls
+//! back to the raw, un-normalised form once, for hashes stored before NFC was applied). Server
+//! only (feature `server`): never in the wasm bundle.
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, KeyId, Params, ParamsBuilder, Version};
+
+/// The `keyid` recorded in hashes made with the pepper.
+const PEPPER_KEY_ID: &[u8] = b"p1";
 
 /// argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +39,8 @@ pub enum HashError {
     Hash(String),
     #[error("stored hash is not a valid PHC string")]
     BadStoredHash,
+    #[error("a stored hash was made with a pepper, but no pepper is configured (HMIS_PASSWORD_PEPPER)")]
+    PepperMissing,
 }
 
 /// Outcome of checking a password against a stored hash.
@@ -43,18 +51,52 @@ pub enum Check {
     Mismatch,
 }
 
-/// A hasher for one cost setting.
+/// A hasher for one cost setting and, optionally, a pepper.
 #[derive(Clone)]
 pub struct Hasher {
     cost: Cost,
     argon: Argon2<'static>,
+    pepper: Option<Vec<u8>>,
 }
 
 impl Hasher {
     pub fn new(cost: Cost) -> Result<Self, HashError> {
+        Self::with_pepper(cost, None)
+    }
+
+    /// A hasher that mixes `pepper` (a secret kept outside the database) into new hashes.
+    pub fn with_pepper(cost: Cost, pepper: Option<Vec<u8>>) -> Result<Self, HashError> {
         let params = Params::new(cost.m_kib, cost.t, cost.p, None)
             .map_err(|e| HashError::Params(e.to_string()))?;
-        Ok(Hasher { cost, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params) })
+        let pepper = pepper.filter(|p| !p.is_empty());
+        Ok(Hasher { cost, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params), pepper })
+    }
+
+    /// The argon2 context for new hashes: with the pepper (and its key id) when one is set.
+    fn for_new_hashes(&self) -> Result<Argon2<'_>, HashError> {
+        match &self.pepper {
+            None => Ok(self.argon.clone()),
+            Some(p) => {
+                let mut b = ParamsBuilder::new();
+                b.m_cost(self.cost.m_kib).t_cost(self.cost.t).p_cost(self.cost.p);
+                b.keyid(KeyId::new(PEPPER_KEY_ID).map_err(|e| HashError::Params(e.to_string()))?);
+                let params = b.build().map_err(|e| HashError::Params(e.to_string()))?;
+                Argon2::new_with_secret(p, Algorithm::Argon2id, Version::V0x13, params).map_err(|e| HashError::Params(e.to_string()))
+            }
+        }
+    }
+
+    /// The argon2 context that verifies `parsed`: peppered hashes need the pepper.
+    fn for_stored(&self, parsed: &PasswordHash<'_>) -> Result<Argon2<'_>, HashError> {
+        let peppered = Params::try_from(parsed).map(|p| !p.keyid().is_empty()).unwrap_or(false);
+        match (peppered, &self.pepper) {
+            (false, _) => Ok(self.argon.clone()),
+            (true, Some(p)) => {
+                let params = Params::try_from(parsed).map_err(|e| HashError::Params(e.to_string()))?;
+                Argon2::new_with_secret(p, Algorithm::Argon2id, Version::V0x13, params).map_err(|e| HashError::Params(e.to_string()))
+            }
+            (true, None) => Err(HashError::PepperMissing),
+        }
     }
 
     pub fn cost(&self) -> Cost {
@@ -64,7 +106,7 @@ impl Hasher {
     /// Hashes an already-normalised password into a PHC string.
     pub fn hash(&self, normalised_password: &str) -> Result<String, HashError> {
         let salt = SaltString::generate(&mut OsRng);
-        self.argon
+        self.for_new_hashes()?
             .hash_password(normalised_password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| HashError::Hash(e.to_string()))
@@ -74,11 +116,12 @@ impl Hasher {
     /// the raw form for hashes stored before normalisation existed (RB-14).
     pub fn verify(&self, raw: &str, stored_phc: &str) -> Result<Check, HashError> {
         let parsed = PasswordHash::new(stored_phc).map_err(|_| HashError::BadStoredHash)?;
+        let argon = self.for_stored(&parsed)?;
         let nfc = crate::password::normalize(raw);
-        if self.argon.verify_password(nfc.as_bytes(), &parsed).is_ok() {
+        if argon.verify_password(nfc.as_bytes(), &parsed).is_ok() {
             return Ok(Check::Match { rehash: self.outdated(&parsed) });
         }
-        if nfc != raw && self.argon.verify_password(raw.as_bytes(), &parsed).is_ok() {
+        if nfc != raw && argon.verify_password(raw.as_bytes(), &parsed).is_ok() {
             return Ok(Check::Match { rehash: true });
         }
         Ok(Check::Mismatch)
@@ -94,7 +137,12 @@ impl Hasher {
 
     fn outdated(&self, parsed: &PasswordHash<'_>) -> bool {
         match Params::try_from(parsed) {
-            Ok(p) => p.m_cost() != self.cost.m_kib || p.t_cost() != self.cost.t || p.p_cost() != self.cost.p,
+            Ok(p) => {
+                p.m_cost() != self.cost.m_kib
+                    || p.t_cost() != self.cost.t
+                    || p.p_cost() != self.cost.p
+                    || (self.pepper.is_some() && p.keyid().is_empty())
+            }
             Err(_) => true,
         }
     }
@@ -137,6 +185,29 @@ mod tests {
         let old = fast().hash("Quiet-Harbor-41").unwrap();
         let newer = Hasher::new(Cost { m_kib: 512, t: 1, p: 1 }).unwrap();
         assert_eq!(newer.verify("Quiet-Harbor-41", &old).unwrap(), Check::Match { rehash: true });
+    }
+
+    fn peppered(p: &[u8]) -> Hasher {
+        Hasher::with_pepper(Cost { m_kib: 256, t: 1, p: 1 }, Some(p.to_vec())).unwrap()
+    }
+
+    #[test]
+    fn peppered_hashes_need_the_pepper() {
+        let h = peppered(b"0123456789abcdef0123456789abcdef");
+        let phc = h.hash("Quiet-Harbor-41").unwrap();
+        assert!(phc.contains("keyid="), "{phc}");
+        assert_eq!(h.verify("Quiet-Harbor-41", &phc).unwrap(), Check::Match { rehash: false });
+        assert_eq!(h.verify("Quiet-Harbor-42", &phc).unwrap(), Check::Mismatch);
+        // Another pepper does not verify it; no pepper at all is a configuration error.
+        assert_eq!(peppered(b"another-pepper-value-0123456789ab").verify("Quiet-Harbor-41", &phc).unwrap(), Check::Mismatch);
+        assert!(matches!(fast().verify("Quiet-Harbor-41", &phc), Err(HashError::PepperMissing)));
+    }
+
+    #[test]
+    fn hashes_from_before_the_pepper_verify_and_ask_for_rehash() {
+        let plain = fast().hash("Quiet-Harbor-41").unwrap();
+        let h = peppered(b"0123456789abcdef0123456789abcdef");
+        assert_eq!(h.verify("Quiet-Harbor-41", &plain).unwrap(), Check::Match { rehash: true });
     }
 
     #[test]

@@ -206,6 +206,9 @@ pub struct SettingsArgs {
     /// argon2id parallelism.
     #[arg(long, env = "HMIS_ARGON2_P", default_value_t = 1, global = true)]
     pub argon2_p: u32,
+    /// Secret (at least 16 characters) mixed into new password hashes, kept outside the database (ASVS 2.4.5); unset = no pepper. Losing it makes peppered hashes unusable.
+    #[arg(long, env = "HMIS_PASSWORD_PEPPER", hide_env_values = true, global = true)]
+    pub password_pepper: Option<String>,
     /// Parallel hashes; 0 = min(cores, HMIS_HASH_MEMORY_MIB / m).
     #[arg(long, env = "HMIS_HASH_WORKERS", default_value_t = 0, global = true)]
     pub hash_workers: usize,
@@ -334,6 +337,9 @@ impl SettingsArgs {
         if self.password_min_chars == 0 || self.password_min_chars > self.password_max_chars {
             return Err(SettingsError::Invalid("HMIS_PASSWORD_MIN_CHARS must be between 1 and HMIS_PASSWORD_MAX_CHARS".into()));
         }
+        if self.password_pepper.as_ref().is_some_and(|p| p.len() < 16) {
+            return Err(SettingsError::Invalid("HMIS_PASSWORD_PEPPER must be at least 16 characters".into()));
+        }
         if !service::config::known_timezone(&self.timezone) {
             return Err(SettingsError::Invalid(format!("HMIS_TIMEZONE {:?} is not a known time zone", self.timezone)));
         }
@@ -358,6 +364,7 @@ impl SettingsArgs {
                 ..Policy::default()
             },
             argon2: Cost { m_kib: self.argon2_m_kib, t: self.argon2_t, p: self.argon2_p },
+            password_pepper: self.password_pepper.clone().map(SecretString::from),
             hash_workers: self.hash_workers,
             hash_queue: self.hash_queue,
             hash_memory_mib: self.hash_memory_mib,

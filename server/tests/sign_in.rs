@@ -203,3 +203,12 @@ async fn the_account_page_lists_sessions_and_signs_out_everywhere_else() {
     assert!(page.contains("Every other device has been signed out."));
     assert_eq!(page.matches("<li data-this-device").count(), 1);
 }
+
+#[tokio::test]
+async fn with_a_pepper_new_hashes_carry_it_and_sign_in_works() {
+    let app = TestApp::start_with(|s| s.password_pepper = Some("a-pepper-kept-outside-the-database".to_string().into())).await;
+    let a = app.service.store().account_by_username("alice").await.unwrap().unwrap();
+    assert!(a.password_hash.unwrap().contains("keyid="), "the hash records the pepper's key id");
+    assert!(app.sign_in("alice", ALICE_PW).await.is_some());
+    assert!(app.sign_in("bob", "not-bobs-password").await.is_none());
+}

@@ -31,6 +31,9 @@ pub struct Settings {
     pub session_absolute: Duration,
     pub policy: Policy,
     pub argon2: Cost,
+    /// Secret mixed into every new password hash (argon2's secret input, ASVS 2.4.5), kept
+    /// outside the database so a stolen database alone cannot be brute-forced. None = no pepper.
+    pub password_pepper: Option<SecretString>,
     /// Parallel argon2 computations; 0 = min(cores, memory budget ÷ m).
     pub hash_workers: usize,
     /// Requests allowed to wait for a hashing worker before the service answers 503.
@@ -79,6 +82,7 @@ impl Settings {
             session_absolute: Duration::from_secs(12 * 3600),
             policy: Policy::default(),
             argon2: Cost::default(),
+            password_pepper: None,
             hash_workers: 0,
             hash_queue: 64,
             hash_memory_mib: 256,
@@ -126,6 +130,7 @@ impl std::fmt::Debug for Settings {
             .field("reset_cooldown", &self.reset_cooldown)
             .field("policy", &self.policy)
             .field("argon2", &self.argon2)
+            .field("password_pepper", &self.password_pepper.as_ref().map(|_| "***"))
             .field("hash_workers", &self.hash_workers)
             .field("hash_queue", &self.hash_queue)
             .finish_non_exhaustive()

@@ -40,7 +40,11 @@ pub fn worker_count(cost: Cost, memory_mib: usize, requested: usize) -> usize {
 
 impl HashingPool {
     pub fn new(cost: Cost, workers: usize, queue: usize) -> Result<Self> {
-        let hasher = Hasher::new(cost)?;
+        Self::with_pepper(cost, None, workers, queue)
+    }
+
+    pub fn with_pepper(cost: Cost, pepper: Option<Vec<u8>>, workers: usize, queue: usize) -> Result<Self> {
+        let hasher = Hasher::with_pepper(cost, pepper)?;
         let dummy = hasher.dummy_hash()?;
         Ok(HashingPool {
             inner: Arc::new(Inner {

@@ -66,7 +66,8 @@ impl Service {
     pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = Store::connect(&settings.database_url).await?;
         let workers = worker_count(settings.argon2, settings.hash_memory_mib, settings.hash_workers);
-        let hashing = HashingPool::new(settings.argon2, workers, settings.hash_queue)?;
+        let pepper = settings.password_pepper.as_ref().map(|p| secrecy::ExposeSecret::expose_secret(p).as_bytes().to_vec());
+        let hashing = HashingPool::with_pepper(settings.argon2, pepper, workers, settings.hash_queue)?;
         let mailer = match settings.smtp_url_exposed() {
             Some(url) => Mailer::smtp(url, settings.smtp_timeout)?,
             None if settings.dev => Mailer::mailbox(settings.mailbox_dir.clone()),

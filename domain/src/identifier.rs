@@ -112,7 +112,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(5000))]
         #[test]
         fn folding_is_idempotent(s in "\\PC{0,80}") {
             if let Ok(once) = fold(&s) {

@@ -413,7 +413,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(300))]
+            #![proptest_config(ProptestConfig::with_cases(1000))]
             #[test]
             fn evaluate_never_panics_and_is_consistent(s in "\\PC{0,140}") {
                 let v = evaluate(&Policy::default(), &s, &alice());

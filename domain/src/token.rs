@@ -119,6 +119,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
         #[test]
         fn parse_never_panics(s in any::<String>()) {
             let _ = parse(&s);

@@ -76,6 +76,14 @@ export const USERS = {
     agency: "Eastgate Family Center",
     password: "Thimble-Glacier-Parsnip-58",
   },
+  /** A double tap on "Save new password". */
+  ivan: {
+    username: "ivan",
+    email: "ivan@example.com",
+    fullName: "Ivan Petrov",
+    agency: "Northside Outreach",
+    password: "Harvest-Comet-Ledger-71",
+  },
 } satisfies Record<string, TestUser>;
 
 /** Every password the tests type into a page or send to the server (the log test greps them). */
@@ -88,6 +96,7 @@ export const NEW_PASSWORDS = {
   carolReset: "Ginger-Atlas-Heron-Quarry-62",
   danaReset: "Walnut-Ember-Tulip-Canyon-47",
   frankReset: "Moss-Harpoon-Cinder-Fable-29",
+  ivanReset: "Quartz-Meadow-Lantern-Otter-58",
   wrong: "Not-The-Right-One-Tonight-11",
 } as const;
 

@@ -137,9 +137,33 @@
     };
   }
 
+  // A double tap on "Save" must not send the form twice (the second post would find the link
+  // already used and show an alarming page). Without JavaScript the server still copes.
+  function setupSingleSubmit() {
+    document.querySelectorAll("form[method=post]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-submitting") === "true") {
+          event.preventDefault();
+          return;
+        }
+        form.setAttribute("data-submitting", "true");
+        form.querySelectorAll("button[type=submit]").forEach(function (b) {
+          b.setAttribute("aria-disabled", "true");
+        });
+      });
+    });
+    // Coming back with the browser's Back button must not leave the form stuck.
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-submitting]").forEach(function (f) {
+        f.removeAttribute("data-submitting");
+      });
+    });
+  }
+
   function start() {
     setupToggles();
     setupMeter();
+    setupSingleSubmit();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -46,6 +46,14 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html || res.status().is_redirection() {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if !res.headers().contains_key(header::CACHE_CONTROL) {
+        // Static files keep their names across deploys (no content hash yet): caches must
+        // revalidate (Last-Modified) so new HTML never meets an old script or meter.
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    // Precompressed files differ by Accept-Encoding: shared caches must key on it.
+    if res.headers().contains_key(header::CONTENT_ENCODING) || !is_html {
+        res.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }
@@ -103,7 +111,7 @@ pub async fn known_host(State(state): State<AppState>, req: Request, next: Next)
 /// makes browsers send `Origin: null`; that is accepted only with `Sec-Fetch-Site: same-origin`.
 /// Clients that send neither header (curl, the HTTP tests) pass: they are not browsers, so no
 /// victim's cookies ride along.
-pub fn cross_site(headers: &axum::http::HeaderMap, expected_origin: &str) -> bool {
+pub fn cross_site(headers: &axum::http::HeaderMap, allowed_origins: &[String]) -> bool {
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if let Some(site) = fetch_site {
         if site != "same-origin" && site != "none" {
@@ -113,15 +121,17 @@ pub fn cross_site(headers: &axum::http::HeaderMap, expected_origin: &str) -> boo
     match headers.get(header::ORIGIN).map(|v| v.as_bytes()) {
         None => false,
         Some(b"null") => fetch_site != Some("same-origin"),
-        Some(o) => o != expected_origin.as_bytes(),
+        Some(o) => !allowed_origins.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(o)),
     }
 }
 
 /// Refuses a cross-site POST (forged form posts; login CSRF).
 pub async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST {
-        let expected = state.service.settings().public_url.origin().ascii_serialization();
-        if cross_site(req.headers(), &expected) {
+        // Every host we serve is its own origin (the public URL's scheme, the host as allowed).
+        let scheme = state.service.settings().public_url.scheme();
+        let origins: Vec<String> = state.allowed_hosts.iter().map(|h| format!("{scheme}://{h}")).collect();
+        if cross_site(req.headers(), &origins) {
             tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "refused cross-site POST");
             return page_response(
                 StatusCode::FORBIDDEN,
@@ -164,18 +174,64 @@ mod tests {
 
     #[test]
     fn same_origin_browser_posts_pass() {
-        let o = "https://app.example.com";
+        let o: &[String] = &["https://app.example.com".to_string(), "https://hmis.local:8443".to_string()];
         assert!(!cross_site(&h(&[("origin", "https://app.example.com"), ("sec-fetch-site", "same-origin")]), o));
         assert!(!cross_site(&h(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), o), "reset page under no-referrer");
         assert!(!cross_site(&h(&[]), o), "non-browser clients");
+        assert!(!cross_site(&h(&[("origin", "https://hmis.local:8443"), ("sec-fetch-site", "same-origin")]), o), "another allowed host");
     }
 
     #[test]
     fn cross_site_posts_are_caught() {
-        let o = "https://app.example.com";
+        let o: &[String] = &["https://app.example.com".to_string()];
         assert!(cross_site(&h(&[("origin", "https://evil.example")]), o));
         assert!(cross_site(&h(&[("origin", "null")]), o), "sandboxed frame");
         assert!(cross_site(&h(&[("origin", "null"), ("sec-fetch-site", "cross-site")]), o));
         assert!(cross_site(&h(&[("sec-fetch-site", "same-site")]), o));
     }
+}
+
+/// Paths no file or route can have: over 2,048 bytes, or a segment over 255 bytes (the
+/// filesystem's limit; the static file service would answer 500 and log an error).
+pub async fn sane_paths(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 2048 || path.split('/').any(|seg| seg.len() > 255) {
+        return page_response(
+            StatusCode::NOT_FOUND,
+            app::pages::error::page("Page not found", "There is nothing at this address. Check the link, or start from the sign-in page.".into()),
+        );
+    }
+    next.run(req).await
+}
+
+/// Every error a person can meet is a page in the app's layout: framework rejections (a
+/// duplicated query field, a wrong method, an oversized URI) come back as plain text or an empty
+/// body otherwise. Health checks keep their plain answers.
+pub async fn friendly_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_html || path == "/healthz" || path == "/readyz" {
+        return res;
+    }
+    let (heading, text): (&'static str, &str) = match status {
+        StatusCode::NOT_FOUND => ("Page not found", "There is nothing at this address. Check the link, or start from the sign-in page."),
+        StatusCode::METHOD_NOT_ALLOWED => ("That does not work here", "This address cannot be used that way. To sign out, use the Sign out button on your account page."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("That was too long", "What you entered is far longer than any username or password can be. Please check it and try again."),
+        StatusCode::URI_TOO_LONG => ("That address is too long", "Check the link, or start from the sign-in page."),
+        s if s.is_client_error() => ("The request could not be read", "Something in the address or the form was missing or garbled. Please go back, reload the page and try again."),
+        _ => ("Something went wrong", "Please try again in a moment. If it keeps happening, contact the HMIS help desk."),
+    };
+    let mut pretty = page_response(status, app::pages::error::page(heading, text.to_string()));
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            pretty.headers_mut().insert(name, v.clone());
+        }
+    }
+    pretty
 }

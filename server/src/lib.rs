@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::same_origin_posts))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::known_host))
+        .layer(axum::middleware::from_fn(layers::friendly_errors))
+        .layer(axum::middleware::from_fn(layers::sane_paths))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(layers::MAX_FORM_BYTES))
         .layer(layers::trace())

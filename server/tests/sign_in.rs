@@ -212,3 +212,22 @@ async fn with_a_pepper_new_hashes_carry_it_and_sign_in_works() {
     assert!(app.sign_in("alice", ALICE_PW).await.is_some());
     assert!(app.sign_in("bob", "not-bobs-password").await.is_none());
 }
+
+#[tokio::test]
+async fn framework_errors_and_odd_paths_get_pages_in_the_apps_layout() {
+    let app = TestApp::start().await;
+    for (method, path, status) in [
+        ("GET", "/reset-password?token=a&token=b".to_string(), 400),
+        ("GET", "/login?next=/a&next=/b".to_string(), 400),
+        ("GET", "/logout".to_string(), 405),
+        ("DELETE", "/login".to_string(), 405),
+        ("GET", format!("/{}", "a".repeat(256)), 404),
+        ("GET", format!("/pkg/{}", "b".repeat(300)), 404),
+    ] {
+        let r = app.http.request(method.parse().unwrap(), app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{method} {}", &path[..path.len().min(40)]);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{method} {path}");
+        let page = body(r).await;
+        assert!(page.contains("<h1>") && page.contains("Go to sign in"), "{page}");
+    }
+}

@@ -56,8 +56,15 @@ pub fn is_email(folded: &str) -> bool {
     folded.contains('@')
 }
 
+/// Usernames and email addresses use letters and digits (any script) and `. _ - @ + '`;
+/// everything else is refused rather than stripped, so two names that print alike cannot name
+/// two accounts: spaces, symbols, blank-looking letters (Hangul fillers, braille blank), tag
+/// characters, and invisible format characters.
 fn is_forbidden(c: char) -> bool {
-    c.is_control()
+    let allowed = (c.is_alphanumeric() && !matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'))
+        || matches!(c, '.' | '_' | '-' | '@' | '+' | '\'');
+    !allowed
+        || c.is_control()
         || matches!(c,
             '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM/RLM
             | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
@@ -103,6 +110,16 @@ mod tests {
         assert_eq!(fold("al\u{200B}ice"), Err(IdentifierError::InvalidCharacters));
         assert_eq!(fold("alice\u{202E}"), Err(IdentifierError::InvalidCharacters));
         assert_eq!(fold("ali\u{0000}ce"), Err(IdentifierError::InvalidCharacters));
+    }
+
+    #[test]
+    fn blank_looking_and_symbol_characters_are_refused() {
+        for bad in ["alice\u{3164}", "alice\u{FFA0}", "\u{115F}alice", "ali\u{034F}ce", "alice\u{180E}", "alice\u{2800}", "alice\u{E0041}", "al ice", "alice\u{2028}x", "alice!", "a<b>"] {
+            assert_eq!(fold(bad), Err(IdentifierError::InvalidCharacters), "{bad:?}");
+        }
+        for good in ["alice", "o'brien@example.org", "first.last+hmis@example.org", "jean-luc_2", "zoë", "ñandú", "аlice"] {
+            assert!(fold(good).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

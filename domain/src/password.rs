@@ -151,6 +151,10 @@ impl Verdict {
     /// The browser meter and the server's refusal show exactly these (RB-18).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.chars == 0 {
+            out.push("Enter a new password.".to_string());
+            return out;
+        }
         if self.too_long {
             out.push(format!(
                 "Too long: use at most {} characters. Nothing was cut off; please shorten it yourself.",

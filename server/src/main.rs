@@ -33,7 +33,9 @@ async fn main() -> ExitCode {
 
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).init();
+    // Colours only on a terminal: log files and journald get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 async fn start_service(args: &SettingsArgs) -> Result<Service, String> {
@@ -47,8 +49,12 @@ fn describe(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        let text = c.to_string();
+        // thiserror's `#[error("…: {0}")]` already includes its source: do not repeat it.
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         src = c.source();
     }
     s
@@ -119,7 +125,17 @@ async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
             }
             Ok(())
         }
-        UserCommand::Unlock(t) => done(service.admin_unlock(&actor(&t), &t.username).await, format!("unlocked {:?}", t.username)),
+        UserCommand::Unlock(t) => match service.admin_unlock(&actor(&t), &t.username).await {
+            Ok(true) => {
+                println!("unlocked {:?}", t.username);
+                Ok(())
+            }
+            Ok(false) => {
+                println!("{:?} was not locked; failed-attempt count reset", t.username);
+                Ok(())
+            }
+            Err(e) => Err(describe(&e)),
+        },
         UserCommand::SendReset(t) => done(service.admin_send_reset(&actor(&t), &t.username).await, format!("queued a reset email for {:?}", t.username)),
         UserCommand::SetOneTimePassword(t) => match service.admin_set_one_time_password(&actor(&t), &t.username).await {
             Ok(otp) => {
@@ -136,6 +152,9 @@ async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
                 Some(d) => service::config::parse_local_date(&d, &tz).ok_or_else(|| format!("--completed {d:?} is not a date like 2026-12-03"))?,
                 None => service.now(),
             };
+            if at > service.now() {
+                return Err("--completed is in the future: record a recertification once it is done".into());
+            }
             done(service.admin_recertify(&actor(&target), &target.username, at).await, format!("recorded the recertification of {:?}", target.username))
         }
         UserCommand::SetEmail { target, email } => done(

@@ -371,3 +371,21 @@ async fn the_help_page_explains_the_five_reasons_and_is_linked_from_sign_in() {
         assert!(page.contains(reason), "{reason}");
     }
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_on_the_change_form_count_toward_the_lockout() {
+    let app = TestApp::start().await;
+    let cookie = app.sign_in("alice", ALICE_PW).await.unwrap();
+    let new = "Quiet-Harbor-41 walrus lantern";
+    for i in 0..3 {
+        let r = app
+            .post_with_cookie("/account/password", &cookie, &[("current_password", &format!("guess-{i}-wrong")), ("new_password", new), ("confirm_password", new)])
+            .await;
+        assert!(r.status() == 422 || r.status() == 303, "{}", r.status());
+    }
+    assert_eq!(audit_count(&app, "change_password_wrong_current").await, 3);
+    assert_eq!(app.get_with_cookie("/account", &cookie).await.status(), 303, "locked: the session no longer works");
+    assert!(app.sign_in("alice", ALICE_PW).await.is_none(), "locked after 3 guesses");
+    let m = newest_mail(&app, "alice@example.com").await;
+    assert_eq!(m.subject, "Your HMIS account is locked");
+}

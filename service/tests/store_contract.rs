@@ -186,4 +186,5 @@ async fn rb_21_a_changed_migration_stops_start_up_with_a_clear_message() {
     let err = Store::connect(&url).await.expect_err("start-up must stop");
     let msg = format!("{err}: {}", std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default());
     assert!(msg.contains("migration 1") && msg.contains("modified"), "{msg}");
+    assert!(msg.contains("LF line endings") && msg.contains("Nothing was changed"), "says what happened and what to do: {msg}");
 }

@@ -49,7 +49,7 @@ pub fn throttled_page(retry_minutes: i64) -> Document {
         "Too many attempts",
         view! {
             <h1>"Too many attempts"</h1>
-            <p>{format!("There were too many attempts from this network. Please wait {retry_minutes} minute(s) and try again.")}</p>
+            <p>{format!("There were too many attempts from this network. Please wait {} and try again.", if retry_minutes <= 1 { "a minute".to_string() } else { format!("{retry_minutes} minutes") })}</p>
             <p>"If you have forgotten your password, use " <a href="/forgot-password">"Forgot password?"</a> " instead."</p>
         },
     )

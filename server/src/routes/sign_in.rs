@@ -85,6 +85,13 @@ pub async fn submit(
         Err(r) => return r,
     };
     let next = web::safe_next(q.next.as_deref());
+    if f.username.trim().is_empty() || f.password.is_empty() {
+        // Nothing to check: say what is missing; this is not an attempt and counts for nothing.
+        return page_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            login::page(LoginView { username: keep_typed(&f.username), next, errors: vec!["Enter your username and your password.".into()], notice: None, csrf }),
+        );
+    }
     let ip = peer.ip();
     let ua = web::user_agent(&headers);
     let result = state

@@ -58,6 +58,19 @@ macro_rules! q {
 }
 pub(crate) use q;
 
+/// Adds what to do to sqlx's "migration N was previously applied but has been modified": the
+/// database was made by another build (or the migration files lost their LF line endings).
+fn explain_migration_error(e: sqlx::migrate::MigrateError) -> Error {
+    match e {
+        sqlx::migrate::MigrateError::VersionMismatch(v) => Error::Internal(format!(
+            "migration {v} was previously applied but has been modified: this database was created by a \
+             different build of hmis-access, or service/migrations lost their LF line endings (RB-21). \
+             Nothing was changed. In local mode, move data/ aside to start fresh"
+        )),
+        other => Error::Migrate(other),
+    }
+}
+
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -174,7 +187,7 @@ impl Store {
             }
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+        SQLITE_MIGRATIONS.run(&pool).await.map_err(explain_migration_error)?;
         Ok(Store { pool: Pool::Sqlite(pool) })
     }
 
@@ -186,7 +199,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts)
             .await?;
-        POSTGRES_MIGRATIONS.run(&pool).await?;
+        POSTGRES_MIGRATIONS.run(&pool).await.map_err(explain_migration_error)?;
         Ok(Store { pool: Pool::Postgres(pool) })
     }
 

@@ -65,7 +65,8 @@ impl Service {
             .await
     }
 
-    pub async fn admin_unlock(&self, actor: &Actor, username: &str) -> Result<()> {
+    /// Unlocks the account; returns false when it was not locked.
+    pub async fn admin_unlock(&self, actor: &Actor, username: &str) -> Result<bool> {
         let (a, who) = self.authorize(actor, username).await?;
         let _serial = self.stripe_for_account(a.id).lock().await;
         let now = self.now();
@@ -73,8 +74,9 @@ impl Service {
         let mut tx = self.store().begin_write().await?;
         account::save_lock_state(&mut tx.conn(), a.id, next).await?;
         tx.commit().await?;
-        let detail = if fx.contains(&LockEffect::Unlocked) { "" } else { "was not locked" };
-        self.audit_admin(&a, &who, "unlocked", detail).await
+        let was_locked = fx.contains(&LockEffect::Unlocked);
+        self.audit_admin(&a, &who, "unlocked", if was_locked { "" } else { "was not locked" }).await?;
+        Ok(was_locked)
     }
 
     /// Sends a reset link now (no cooldown), if the account may use one.

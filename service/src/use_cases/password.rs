@@ -26,9 +26,16 @@ impl Service {
         if req.current.len() > domain::password::byte_ceiling(&self.settings().policy) {
             return Err(Error::WrongCurrentPassword);
         }
+        let _serial = self.stripe_for_account(account_id).lock().await;
         match self.hashing().verify(req.current.to_string(), account.password_hash.clone()).await? {
             Check::Match { .. } => {}
-            Check::Mismatch => return Err(Error::WrongCurrentPassword),
+            Check::Mismatch => {
+                // A wrong current password is a guess like any other: it counts toward the
+                // lockout and is audited (someone at an unattended, signed-in PC cannot guess
+                // freely).
+                self.record_wrong_password(&account, req.client_ip, "change_password_wrong_current").await?;
+                return Err(Error::WrongCurrentPassword);
+            }
         }
         let normalised = self.acceptable_new_password(&account, req.new, req.confirm).await?;
         let phc = self.hashing().hash(normalised).await?;
@@ -40,18 +47,38 @@ impl Service {
         Ok(())
     }
 
+    /// Counts a wrong password against the account's lockout, audits it, and tells the owner
+    /// if this locked the account. The caller holds the account's lock.
+    pub(crate) async fn record_wrong_password(&self, account: &Account, client_ip: &str, action: &str) -> Result<bool> {
+        let now = self.now();
+        let fresh = self.store().account_by_id(account.id).await?.unwrap_or_else(|| account.clone());
+        let (next, effects) = fresh.lock_state().apply(&self.settings().lockout, LockEvent::Failure, now);
+        let locked = effects.contains(&LockEffect::Locked);
+        let mut tx = self.store().begin_write().await?;
+        account::save_lock_state(&mut tx.conn(), account.id, next).await?;
+        audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(account.id), actor: "self", action, detail: "", client_ip }).await?;
+        if locked {
+            audit::record(&mut tx.conn(), audit::Event { at: now, account_id: Some(account.id), actor: "system", action: "locked", detail: "", client_ip }).await?;
+            self.enqueue(&mut tx.conn(), Kind::AccountLocked, account.id, &account.email, now).await?;
+        }
+        tx.commit().await?;
+        if locked {
+            self.wake_outbox();
+        }
+        Ok(locked)
+    }
+
     /// Checks a new password: both entries equal, the policy (length before anything else),
     /// and not the current password. Returns its NFC form, ready to hash.
     pub(crate) async fn acceptable_new_password(&self, account: &Account, new: &str, confirm: &str) -> Result<String> {
         let verdict = self.evaluate_password(new, &account.user_inputs());
-        if verdict.too_long {
+        // The policy first: a password that must be replaced anyway is reported before a typo
+        // in the second field, so nobody is refused twice for the same attempt.
+        if !verdict.acceptable() {
             return Err(Error::WeakPassword(Box::new(verdict)));
         }
         if domain::password::normalize(new) != domain::password::normalize(confirm) {
             return Err(Error::PasswordsDiffer);
-        }
-        if !verdict.acceptable() {
-            return Err(Error::WeakPassword(Box::new(verdict)));
         }
         if let Some(current) = account.password_hash.clone() {
             if let Check::Match { .. } = self.hashing().verify(new.to_string(), Some(current)).await? {

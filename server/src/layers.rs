@@ -148,15 +148,29 @@ pub async fn same_origin_posts(State(state): State<AppState>, req: Request, next
 
 /// Request spans with method, matched route and status; never the URI (its query may hold a
 /// reset token) nor any header or body.
-pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&Request) -> tracing::Span + Clone> {
-    TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "static".to_owned());
-        tracing::info_span!("request", method = %req.method(), route = %route)
-    })
+///
+/// 5xx answers are logged at WARN here: the expected ones (503 when the hashing pool is full or
+/// the database is restarting) are load, not faults, and real faults are logged at ERROR with
+/// their cause by the handler (`web::internal`).
+pub fn trace() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    impl Fn(&Request) -> tracing::Span + Clone,
+    tower_http::trace::DefaultOnRequest,
+    tower_http::trace::DefaultOnResponse,
+    tower_http::trace::DefaultOnBodyChunk,
+    tower_http::trace::DefaultOnEos,
+    tower_http::trace::DefaultOnFailure,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "static".to_owned());
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        })
+        .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN))
 }
 
 #[cfg(test)]

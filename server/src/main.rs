@@ -118,10 +118,15 @@ async fn user(args: &SettingsArgs, cmd: UserCommand) -> Result<(), String> {
             let users = service.list_users().await.map_err(|e| describe(&e))?;
             let now = service.now();
             let lockout = service.settings().lockout;
-            println!("{:<20} {:<30} {:<13} {:<9} {:<6} {}", "USERNAME", "EMAIL", "ROLE", "LICENSE", "LOCKED", "FULL NAME");
+            let policy = service.settings().license.clone();
+            let tz = service.settings().timezone.clone();
+            println!("{:<20} {:<30} {:<13} {:<9} {:<6} {:<12} {}", "USERNAME", "EMAIL", "ROLE", "LICENSE", "LOCKED", "EXPIRES", "FULL NAME");
             for u in users {
                 let locked = if u.lock_state().is_locked(&lockout, now) { "yes" } else { "no" };
-                println!("{:<20} {:<30} {:<13} {:<9} {:<6} {}", u.username, u.email, u.role, u.status, locked, u.full_name);
+                // The license as it stands now (time applied even if the job has not run yet).
+                let l = u.license_at(&policy, now);
+                let expires = service::mail::templates::human_date(l.expires_at, &tz);
+                println!("{:<20} {:<30} {:<13} {:<9} {:<6} {:<12} {}", u.username, u.email, u.role, l.state.as_str(), locked, expires, u.full_name);
             }
             Ok(())
         }

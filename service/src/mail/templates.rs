@@ -14,7 +14,13 @@ pub struct Rendered {
     pub html: String,
 }
 
-fn env() -> Environment<'static> {
+/// The templates, compiled once per process.
+fn env() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(build_env)
+}
+
+fn build_env() -> Environment<'static> {
     let mut env = Environment::new();
     // Templates are compiled into the binary: nothing to find at run time.
     let templates = [
@@ -61,8 +67,8 @@ pub fn rfc2822(unix: i64) -> String {
 }
 
 fn render(name: &str, ctx: minijinja::Value) -> Result<String> {
-    let env = env();
-    let t = env.get_template(name).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+    let t = env()
+        .get_template(name).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
     t.render(ctx).map_err(|e| Error::Internal(format!("template {name}: {e}")))
 }
 

@@ -104,11 +104,21 @@
       }
     }
 
+    // Once the person edits a field the server marked, the mark (red border) no longer applies.
+    function clearServerMark(el) {
+      el.removeAttribute("aria-invalid");
+    }
     pw.addEventListener("input", function () {
       serverVerdictShown = false;
+      clearServerMark(pw);
       send();
     });
-    if (confirm) confirm.addEventListener("input", updateMatch);
+    if (confirm) {
+      confirm.addEventListener("input", function () {
+        clearServerMark(confirm);
+        updateMatch();
+      });
+    }
     // Warm the module up before the first keystroke (zxcvbn builds its dictionaries once).
     send();
     box.setAttribute("data-meter", "loading");

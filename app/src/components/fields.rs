@@ -4,6 +4,39 @@
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::CustomAttribute;
 
+/// The one `<input>` both fields use: never auto-capitalised, corrected or spell-checked (the
+/// server folds identifiers and never alters passwords), and no `maxlength` (input is never
+/// silently cut; the policy answers "too long").
+#[allow(clippy::too_many_arguments)]
+fn input(
+    kind: &'static str,
+    id: &'static str,
+    name: &'static str,
+    value: Option<String>,
+    autocomplete: &'static str,
+    autofocus: bool,
+    described_by: Option<String>,
+    invalid: bool,
+) -> impl IntoView {
+    // `autocorrect` is not in Leptos' typed attribute list; add it as a custom attribute.
+    view! {
+        <input
+            type=kind
+            id=id
+            name=name
+            value=value
+            autocomplete=autocomplete
+            autocapitalize="none"
+            spellcheck="false"
+            required=true
+            autofocus=autofocus
+            aria-describedby=described_by
+            aria-invalid=invalid.then_some("true")
+        />
+    }
+    .attr("autocorrect", "off")
+}
+
 #[component]
 pub fn TextInput(
     id: &'static str,
@@ -17,28 +50,11 @@ pub fn TextInput(
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let described = hint.map(|_| hint_id.clone());
-    // `autocorrect` is not in Leptos' typed attribute list; add it as a custom attribute.
-    let input = view! {
-                <input
-                type="text"
-                id=id
-                name=name
-                value=value
-                autocomplete=autocomplete
-                autocapitalize="none"
-                spellcheck="false"
-                required=true
-                autofocus=autofocus
-                aria-describedby=described
-                aria-invalid=invalid.then_some("true")
-            />
-    }
-    .attr("autocorrect", "off");
     view! {
         <div class="field">
             <label for=id>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            {input}
+            {input("text", id, name, Some(value), autocomplete, autofocus, described, invalid)}
         </div>
     }
 }
@@ -55,28 +71,11 @@ pub fn PasswordInput(
     /// Put back only a refused *new* password (never a current one), so nothing typed is lost.
     #[prop(optional)] value: Option<String>,
 ) -> impl IntoView {
-    // No maxlength: input is never silently cut; the policy answers "too long".
-    let input = view! {
-                <input
-                    type="password"
-                    value=value
-                    id=id
-                    name=name
-                    autocomplete=autocomplete
-                    autocapitalize="none"
-                    spellcheck="false"
-                    required=true
-                    autofocus=autofocus
-                    aria-describedby=described_by
-                    aria-invalid=invalid.then_some("true")
-                />
-    }
-    .attr("autocorrect", "off");
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <div class="password-row">
-                {input}
+                {input("password", id, name, value, autocomplete, autofocus, described_by.map(String::from), invalid)}
                 <button type="button" class="toggle" data-toggle-for=id aria-controls=id aria-pressed="false" hidden=true>
                     "Show"
                 </button>

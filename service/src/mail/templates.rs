@@ -66,6 +66,15 @@ pub fn rfc2822(unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The text and HTML parts of template `stem` (`stem.txt`, `stem.html`) with one context.
+fn render_both(stem: &str, subject: String, ctx: minijinja::Value) -> Result<Rendered> {
+    Ok(Rendered {
+        text: render(&format!("{stem}.txt"), ctx.clone())?,
+        html: render(&format!("{stem}.html"), ctx)?,
+        subject,
+    })
+}
+
 fn render(name: &str, ctx: minijinja::Value) -> Result<String> {
     let t = env()
         .get_template(name).map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
@@ -85,11 +94,7 @@ pub fn notice(name: &str, sender_name: &str, n: &Notice) -> Result<Rendered> {
         subject => &n.subject, name => name, paragraphs => &n.paragraphs, sender_name => sender_name,
         action_label => label, action_url => if url.is_empty() { None } else { Some(url) },
     };
-    Ok(Rendered {
-        text: render("notice.txt", ctx.clone())?,
-        html: render("notice.html", ctx)?,
-        subject: n.subject.clone(),
-    })
+    render_both("notice", n.subject.clone(), ctx)
 }
 
 pub struct ResetLink<'a> {
@@ -111,11 +116,7 @@ pub fn reset_link(r: &ResetLink<'_>) -> Result<Rendered> {
         forgot_url => r.forgot_url, ttl_minutes => r.ttl_minutes,
         expires_at => human_time(r.expires_at, r.tz), sender_name => r.sender_name,
     };
-    Ok(Rendered {
-        text: render("reset_link.txt", ctx.clone())?,
-        html: render("reset_link.html", ctx)?,
-        subject,
-    })
+    render_both("reset_link", subject, ctx)
 }
 
 pub struct PasswordChanged<'a> {
@@ -133,11 +134,7 @@ pub fn password_changed(p: &PasswordChanged<'_>) -> Result<Rendered> {
         subject => &subject, name => p.name, username => p.username, forgot_url => p.forgot_url,
         changed_at => human_time(p.changed_at, p.tz), sender_name => p.sender_name,
     };
-    Ok(Rendered {
-        text: render("password_changed.txt", ctx.clone())?,
-        html: render("password_changed.html", ctx)?,
-        subject,
-    })
+    render_both("password_changed", subject, ctx)
 }
 
 #[cfg(test)]

@@ -40,14 +40,7 @@ impl TokenRow {
 
 /// Stores a new token hash for the account, superseding every live older one.
 pub async fn issue(conn: &mut Conn<'_>, account_id: i64, hash: &str, now: i64, ttl_secs: i64) -> Result<()> {
-    q!(
-        conn,
-        execute,
-        "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'superseded' \
-         WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
-        now,
-        account_id
-    )?;
+    revoke_live(conn, account_id, now, "superseded").await?;
     q!(
         conn,
         execute,
@@ -76,12 +69,18 @@ pub async fn consume(conn: &mut Conn<'_>, hash: &str, now: i64) -> Result<bool> 
 
 /// Revokes every live token of the account because its password changed (RB-02).
 pub async fn revoke_all(conn: &mut Conn<'_>, account_id: i64, now: i64) -> Result<()> {
+    revoke_live(conn, account_id, now, "password_changed").await
+}
+
+/// Ends every live token of the account, recording why (the link's page explains it, RB-27).
+async fn revoke_live(conn: &mut Conn<'_>, account_id: i64, now: i64, reason: &str) -> Result<()> {
     q!(
         conn,
         execute,
-        "UPDATE reset_token SET revoked_at = $1, revoked_reason = 'password_changed' \
-         WHERE account_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+        "UPDATE reset_token SET revoked_at = $1, revoked_reason = $2 \
+         WHERE account_id = $3 AND used_at IS NULL AND revoked_at IS NULL",
         now,
+        reason,
         account_id
     )?;
     Ok(())

@@ -101,6 +101,17 @@ impl Service {
 
     /// Tells whether a link can still set a password, without changing anything.
     pub async fn check_reset_link(&self, presented: &str) -> Result<ResetLinkInfo> {
+        let (row, account) = self.live_link(presented).await?;
+        Ok(ResetLinkInfo {
+            account_id: account.id,
+            username: account.username.clone(),
+            user_inputs: account.user_inputs(),
+            expires_at: row.expires_at,
+        })
+    }
+
+    /// The token row and account of a link that can still set a password, or why it cannot.
+    async fn live_link(&self, presented: &str) -> Result<(reset_token::TokenRow, Account)> {
         let hash = domain::token::parse(presented).map_err(|_| Error::TokenRejected(TokenProblem::Invalid))?;
         let row = self.store().token_by_hash(hash.as_str()).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
         let now = self.now();
@@ -111,19 +122,13 @@ impl Service {
         if !account.license_at(&self.settings().license, now).can_sign_in() || self.reset_blocked_by_lock(&account, now) {
             return Err(Error::TokenRejected(TokenProblem::AccountBlocked));
         }
-        Ok(ResetLinkInfo {
-            account_id: account.id,
-            username: account.username.clone(),
-            user_inputs: account.user_inputs(),
-            expires_at: row.expires_at,
-        })
+        Ok((row, account))
     }
 
     /// Sets the password through a reset link. The link is consumed in the same transaction that
     /// changes the hash; of two parallel submits exactly one wins.
     pub async fn complete_reset(&self, presented: &str, new: &str, confirm: &str, client_ip: &str) -> Result<()> {
-        let info = self.check_reset_link(presented).await?;
-        let account = self.store().account_by_id(info.account_id).await?.ok_or(Error::TokenRejected(TokenProblem::Invalid))?;
+        let (_, account) = self.live_link(presented).await?;
         let normalised = self.acceptable_new_password(&account, new, confirm).await?;
         let phc = self.hashing().hash(normalised).await?;
         let hash = domain::token::parse(presented).map_err(|_| Error::TokenRejected(TokenProblem::Invalid))?;

@@ -8,8 +8,10 @@
 //! Must not depend on `service`, sqlx, axum or anything that does I/O: handlers in the server
 //! crate build the view data (`pages::*View`) and call `render`.
 
+pub mod assets;
 pub mod components;
 pub mod pages;
 pub mod shell;
 
+pub use assets::AssetUrls;
 pub use shell::Document;

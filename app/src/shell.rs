@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::assets::AssetUrls;
+
 /// A page ready to be wrapped in the document shell.
 pub struct Document {
     pub title: String,
@@ -20,9 +22,16 @@ impl Document {
         self
     }
 
-    /// The complete HTML document.
+    /// The complete HTML document, with the logical (unhashed) asset paths.
     pub fn render(self) -> String {
+        self.render_with(&AssetUrls::default())
+    }
+
+    /// The complete HTML document, loading the stylesheet and scripts from `assets` (the
+    /// content-hashed URLs of `assets.json`, see [`crate::assets`]).
+    pub fn render_with(self, assets: &AssetUrls) -> String {
         let Document { title, meter, body } = self;
+        let AssetUrls { stylesheet, enhance_js, meter_js } = assets.clone();
         let full_title = format!("{title} · HMIS");
         let html = Owner::new().with(move || {
             view! {
@@ -32,10 +41,10 @@ impl Document {
                         <meta name="viewport" content="width=device-width, initial-scale=1" />
                         <meta name="color-scheme" content="light" />
                         <title>{full_title}</title>
-                        <link rel="stylesheet" href="/pkg/hmis_access.css" />
+                        <link rel="stylesheet" href=stylesheet />
                         <link rel="icon" href="/favicon.ico" />
-                        <script src="/js/enhance.js" defer></script>
-                        {meter.then(|| view! { <link rel="modulepreload" href="/pkg/meter.js" /> })}
+                        <script src=enhance_js defer></script>
+                        {meter.then(|| view! { <link rel="modulepreload" href=meter_js /> })}
                     </head>
                     <body>
                         <a class="skip" href="#main">"Skip to main content"</a>

@@ -4,7 +4,11 @@
 // several messages are waiting, only the last one is scored.
 import init, { evaluate } from "/pkg/meter.js";
 
-const ready = init({ module_or_path: "/pkg/meter_bg.wasm" });
+// Loading starts when the page opens (the worker is made then), and one throw-away evaluation
+// builds zxcvbn's dictionaries (100-200 ms once) before the person's first keystroke.
+const ready = init({ module_or_path: "/pkg/meter_bg.wasm" }).then(() => {
+  evaluate("warm-up", "{}", "{}");
+});
 let pending = null;
 let scheduled = false;
 

@@ -17,6 +17,9 @@ use crate::AppState;
 /// any handler, database, zxcvbn or argon2 work (RB-16).
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
+/// Where `scripts/build` puts content-hashed copies of the CSS, scripts and meter.
+pub const HASHED_ASSETS: &str = "/assets/";
+
 const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -25,6 +28,7 @@ base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// the reset page's URL holds a token (no Referer leaves it either).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let https = state.service.settings().https();
+    let fingerprinted = req.uri().path().starts_with(HASHED_ASSETS);
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
@@ -46,9 +50,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html || res.status().is_redirection() {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if fingerprinted && matches!(res.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
+        // A content-hashed name never changes meaning: a phone that has the meter keeps it for
+        // a year without asking again (new builds get new names).
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     } else if !res.headers().contains_key(header::CACHE_CONTROL) {
-        // Static files keep their names across deploys (no content hash yet): caches must
-        // revalidate (Last-Modified) so new HTML never meets an old script or meter.
+        // Unhashed names (kept for pages cached before a deploy, and for builds without a
+        // manifest) may change meaning: caches must revalidate (Last-Modified).
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     // Precompressed files differ by Accept-Encoding: shared caches must key on it.

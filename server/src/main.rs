@@ -75,6 +75,8 @@ async fn serve(args: &SettingsArgs) -> Result<(), String> {
             mailer = service.mailer().describe()
         );
     }
+    let assets = server::web::install_asset_manifest(&args.site_root)?;
+    tracing::info!(stylesheet = %assets.stylesheet, meter = %assets.meter_js, "static assets");
     tracing::info!(listen = %addr, public_url = %settings.public_url, mail = %service.mailer().describe(), hash_workers = service.hashing().workers(), "listening");
     let mut state = AppState::new(service, args.site_root.clone()).trust_proxies(args.trusted_proxies.clone());
     for h in &args.allowed_hosts {

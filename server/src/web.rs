@@ -2,17 +2,56 @@
 //! address, safe redirects, and the mapping of `service::Error` to what a person sees.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::OnceLock;
 
-use app::Document;
+use app::{AssetUrls, Document};
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use service::Settings;
 
+/// Where pages load the stylesheet and scripts from. Set once at start-up from the build's
+/// `assets.json` (content-hashed names, cached for a year); until then, and in tests that build
+/// a router without a site, the logical paths. Process-wide on purpose: it describes the files
+/// of the one site folder this process serves, and every page (39 call sites, most without
+/// state) needs it.
+static ASSET_URLS: OnceLock<AssetUrls> = OnceLock::new();
+
+/// Reads `<site_root>/assets.json` and checks that every hashed file it names is there.
+/// `Ok(None)`: no manifest (a build without fingerprinting); pages then use the logical paths.
+pub fn read_asset_manifest(site_root: &Path) -> Result<Option<AssetUrls>, String> {
+    let path = site_root.join("assets.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let urls = AssetUrls::from_manifest(&text).map_err(|e| format!("{} is not a usable asset manifest: {e}", path.display()))?;
+    for url in [&urls.stylesheet, &urls.enhance_js, &urls.meter_js] {
+        let file = site_root.join(url.trim_start_matches('/'));
+        if !file.is_file() {
+            return Err(format!("{} names {url}, but {} is missing: rebuild the site (scripts/build)", path.display(), file.display()));
+        }
+    }
+    Ok(Some(urls))
+}
+
+/// Makes pages use the hashed asset URLs of `site_root`'s manifest, if it has one. Returns what
+/// pages will use. Call before serving; a second call changes nothing.
+pub fn install_asset_manifest(site_root: &Path) -> Result<&'static AssetUrls, String> {
+    let urls = read_asset_manifest(site_root)?.unwrap_or_default();
+    Ok(ASSET_URLS.get_or_init(|| urls))
+}
+
+fn asset_urls() -> &'static AssetUrls {
+    ASSET_URLS.get_or_init(AssetUrls::default)
+}
+
 /// A rendered page with a status.
 pub fn page_response(status: StatusCode, doc: Document) -> Response {
-    (status, Html(doc.render())).into_response()
+    (status, Html(doc.render_with(asset_urls()))).into_response()
 }
 
 /// 303 See Other: the browser GETs the target (post/redirect/get).

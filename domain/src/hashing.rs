@@ -8,8 +8,8 @@
 //! back to the raw, un-normalised form once, for hashes stored before NFC was applied). Server
 //! only (feature `server`): never in the wasm bundle.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, KeyId, Params, ParamsBuilder, Version};
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, KeyId, Params, ParamsBuilder, Version};
 
 /// The `keyid` recorded in hashes made with the pepper.
 const PEPPER_KEY_ID: &[u8] = b"p1";
@@ -51,6 +51,20 @@ pub enum Check {
     Mismatch,
 }
 
+/// argon2's working memory (m KiB), kept by a hashing thread and reused for every verification,
+/// so a sign-in allocates and page-faults nothing: faster, and the server's memory stays at
+/// workers × m however many sign-ins arrive (issue 6; a fresh 19 MiB block per sign-in left
+/// every allocator arena holding one).
+pub struct Memory(Vec<Block>);
+
+impl Memory {
+    /// Memory for hashes of `cost`. Allocated (and written) here, once.
+    pub fn for_cost(cost: Cost) -> Result<Self, HashError> {
+        let params = Params::new(cost.m_kib, cost.t, cost.p, None).map_err(|e| HashError::Params(e.to_string()))?;
+        Ok(Memory(vec![Block::default(); params.block_count()]))
+    }
+}
+
 /// A hasher for one cost setting and, optionally, a pepper.
 #[derive(Clone)]
 pub struct Hasher {
@@ -86,17 +100,37 @@ impl Hasher {
         }
     }
 
-    /// The argon2 context that verifies `parsed`: peppered hashes need the pepper.
-    fn for_stored(&self, parsed: &PasswordHash<'_>) -> Result<Argon2<'_>, HashError> {
-        let peppered = Params::try_from(parsed).map(|p| !p.keyid().is_empty()).unwrap_or(false);
-        match (peppered, &self.pepper) {
-            (false, _) => Ok(self.argon.clone()),
-            (true, Some(p)) => {
-                let params = Params::try_from(parsed).map_err(|e| HashError::Params(e.to_string()))?;
-                Argon2::new_with_secret(p, Algorithm::Argon2id, Version::V0x13, params).map_err(|e| HashError::Params(e.to_string()))
+    /// One argon2 run of `password` with the stored hash's own algorithm, version, parameters
+    /// and salt (peppered hashes need the pepper), in `memory`; true when the output matches
+    /// (compared in constant time by `Output`). What `PasswordVerifier` does, minus allocating.
+    fn matches_in(&self, password: &[u8], parsed: &PasswordHash<'_>, memory: &mut Memory) -> Result<bool, HashError> {
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(HashError::BadStoredHash);
+        };
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| HashError::BadStoredHash)?;
+        let version = parsed.version.map(Version::try_from).transpose().map_err(|_| HashError::BadStoredHash)?.unwrap_or_default();
+        let params = Params::try_from(parsed).map_err(|_| HashError::BadStoredHash)?;
+        let blocks = params.block_count();
+        let argon = match (params.keyid().is_empty(), &self.pepper) {
+            (true, _) => Argon2::new(algorithm, version, params),
+            (false, Some(p)) => Argon2::new_with_secret(p, algorithm, version, params).map_err(|e| HashError::Params(e.to_string()))?,
+            (false, None) => return Err(HashError::PepperMissing),
+        };
+        let mut salt_buf = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(|_| HashError::BadStoredHash)?;
+        let mut out_buf = [0u8; Output::MAX_LENGTH];
+        let out = out_buf.get_mut(..expected.len()).ok_or(HashError::BadStoredHash)?;
+        // A hash stored at a larger, older cost gets memory of its own for this one run.
+        let mut larger;
+        let blocks = match memory.0.get_mut(..blocks) {
+            Some(b) => b,
+            None => {
+                larger = vec![Block::default(); blocks];
+                &mut larger[..]
             }
-            (true, None) => Err(HashError::PepperMissing),
-        }
+        };
+        argon.hash_password_into_with_memory(password, salt, out, blocks).map_err(|e| HashError::Hash(e.to_string()))?;
+        Ok(Output::new(out).map_err(|_| HashError::BadStoredHash)? == expected)
     }
 
     pub fn cost(&self) -> Cost {
@@ -113,15 +147,20 @@ impl Hasher {
     }
 
     /// Verifies `raw` (as typed) against a stored PHC string: first its NFC form, then, once,
-    /// the raw form for hashes stored before normalisation existed (RB-14).
+    /// the raw form for hashes stored before normalisation existed (RB-14). Allocates its
+    /// working memory; hashing threads use [`Hasher::verify_in`] with memory they keep.
     pub fn verify(&self, raw: &str, stored_phc: &str) -> Result<Check, HashError> {
+        self.verify_in(raw, stored_phc, &mut Memory::for_cost(self.cost)?)
+    }
+
+    /// [`Hasher::verify`] in reused working memory.
+    pub fn verify_in(&self, raw: &str, stored_phc: &str, memory: &mut Memory) -> Result<Check, HashError> {
         let parsed = PasswordHash::new(stored_phc).map_err(|_| HashError::BadStoredHash)?;
-        let argon = self.for_stored(&parsed)?;
         let nfc = crate::password::normalize(raw);
-        if argon.verify_password(nfc.as_bytes(), &parsed).is_ok() {
+        if self.matches_in(nfc.as_bytes(), &parsed, memory)? {
             return Ok(Check::Match { rehash: self.outdated(&parsed) });
         }
-        if nfc != raw && argon.verify_password(raw.as_bytes(), &parsed).is_ok() {
+        if nfc != raw && self.matches_in(raw.as_bytes(), &parsed, memory)? {
             return Ok(Check::Match { rehash: true });
         }
         Ok(Check::Mismatch)
@@ -213,6 +252,34 @@ mod tests {
     #[test]
     fn garbage_stored_hash_is_an_error_not_a_panic() {
         assert!(matches!(fast().verify("x", "not a hash"), Err(HashError::BadStoredHash)));
+    }
+
+    #[test]
+    fn reused_memory_agrees_with_argon2s_own_verifier() {
+        use argon2::password_hash::PasswordVerifier;
+        let h = fast();
+        let mut memory = Memory::for_cost(h.cost()).unwrap();
+        // Hashes this hasher did not make: another cost (larger than the memory), another output
+        // length, argon2i; each checked by argon2's PasswordVerifier and by verify_in.
+        let foreign = |m, t, out, alg| {
+            let params = Params::new(m, t, 1, Some(out)).unwrap();
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::new(alg, Version::V0x13, params).hash_password(b"Quiet-Harbor-41", &salt).unwrap().to_string()
+        };
+        let stored = [
+            h.hash("Quiet-Harbor-41").unwrap(),
+            foreign(1024, 1, 32, Algorithm::Argon2id),
+            foreign(256, 2, 16, Algorithm::Argon2id),
+            foreign(256, 1, 64, Algorithm::Argon2i),
+        ];
+        for phc in &stored {
+            let parsed = PasswordHash::new(phc).unwrap();
+            for (pw, ok) in [("Quiet-Harbor-41", true), ("Quiet-Harbor-42", false)] {
+                assert_eq!(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok(), ok, "{phc}");
+                assert_eq!(matches!(h.verify_in(pw, phc, &mut memory).unwrap(), Check::Match { .. }), ok, "{phc} {pw}");
+            }
+        }
+        assert_eq!(memory.0.len(), 256, "a larger stored cost does not grow the kept memory");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 // No framework, no inline script (the CSP forbids it), loaded with `defer` on every page.
 (function () {
   "use strict";
+  // Named once: scripts/build rewrites it to the worker's content-hashed URL.
+  var METER_WORKER = "/js/meter-worker.js";
 
   function setupToggles() {
     document.querySelectorAll("button[data-toggle-for]").forEach(function (btn) {
@@ -36,7 +38,7 @@
     var policy = JSON.parse(box.getAttribute("data-policy") || "{}");
     var worker;
     try {
-      worker = new Worker("/js/meter-worker.js", { type: "module" });
+      worker = new Worker(METER_WORKER, { type: "module" });
     } catch (e) {
       return; // no meter; the server still checks every rule
     }
@@ -138,7 +140,7 @@
               resolve(e.data.report);
             }
           }
-          var probe = new Worker("/js/meter-worker.js", { type: "module" });
+          var probe = new Worker(METER_WORKER, { type: "module" });
           probe.onmessage = onMsg;
           probe.postMessage({ id: id, password: password, inputs: extraInputs || inputs, policy: policy });
         });

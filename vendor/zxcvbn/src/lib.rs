@@ -50,6 +50,8 @@ fn time_scoped<F, R>(f: F) -> (R, Duration)
 where
     F: FnOnce() -> R,
 {
+    // hmis-access fork: upstream's code as is; wasm-bindgen 0.2.129 deprecates this form.
+    #[allow(deprecated)]
     #[wasm_bindgen]
     extern "C" {
         #[no_mangle]
@@ -57,8 +59,10 @@ where
         static performance: web_sys::Performance;
     }
 
+    #[allow(deprecated)]
     let start_time = performance.now();
     let result = f();
+    #[allow(deprecated)]
     let calc_time = std::time::Duration::from_secs_f64((performance.now() - start_time) / 1000.0);
     (result, calc_time)
 }

@@ -1,8 +1,8 @@
 // Fingerprints the files pages load, so the server can let browsers and CDNs cache them for a
 // year (`Cache-Control: immutable`): each one is copied to `assets/<stem>.<hash>.<ext>`, where
 // <hash> is the first 12 hex digits of the SHA-256 of the bytes written, and `assets.json` maps
-// every logical path to its hashed URL (the server reads it at start-up; scripts/measure-sizes
-// and the benchmarks read it too, so keep its shape: one flat object, logical path -> URL).
+// every logical path to its hashed URL (the server reads it at start-up; the benchmark reads it
+// too, so keep its shape: one flat object, logical path -> URL).
 //
 // Files that name other files are done after them, and those names are rewritten to the hashed
 // ones, so a change anywhere changes every hash that depends on it:

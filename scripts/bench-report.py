@@ -105,6 +105,8 @@ w("| paste | shown | input handler | verdict on the page | toggle click handler 
 w("|---|---|---:|---:|---:|---:|")
 for r in browser["responsiveness"]:
     shown = r["shown"] + ("" if r["shown"] == "Too long" else f" (score {r['score']})")
+    if not r.get("seen", True):
+        shown += " **(its verdict did not appear within 20 s)**"
     w(f"| {r['label']} | {shown}; field type after click: {r['type_after_click']} | {ms(r['inputHandlerMs'])} | "
       f"{ms(r['verdictMs'])} | {ms(r['clickHandlerMs'])} | {ms(r['toggleFrameMs'])} |")
 w("")

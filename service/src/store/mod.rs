@@ -154,6 +154,30 @@ pub struct Store {
     pool: Pool,
 }
 
+/// sqlx's migration lock does nothing on SQLite (PostgreSQL takes an advisory lock), so two
+/// processes opening a new database at once (the server starting while an operator runs a CLI
+/// command) could both apply migration 1, and one would fail with "table account already
+/// exists". An exclusive lock on `<database>.migrate-lock` makes them take turns; the second
+/// then finds nothing to do. Held until the returned file is dropped. None for in-memory.
+async fn sqlite_migration_lock(db: &std::path::Path) -> Result<Option<std::fs::File>> {
+    if db.as_os_str().is_empty() || db.as_os_str() == ":memory:" {
+        return Ok(None);
+    }
+    let mut name = db.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?; // blocks while another process migrates
+        Ok(file)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("waiting for the migration lock: {e}")))?;
+    locked
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("cannot lock {}.migrate-lock: {e}", db.display())))
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -186,8 +210,10 @@ impl Store {
                 })?;
             }
         }
+        let lock = sqlite_migration_lock(opts.get_filename()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         SQLITE_MIGRATIONS.run(&pool).await.map_err(explain_migration_error)?;
+        drop(lock);
         Ok(Store { pool: Pool::Sqlite(pool) })
     }
 
@@ -247,5 +273,33 @@ impl Store {
         let mut c = self.acquire().await?;
         let (n,): (i64,) = q!(&mut c.conn(), one as (i64,), sql)?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two processes opening one new database at once (the server starting while an operator
+    /// runs `user add`, or `scripts/bench` adding accounts two at a time) must both succeed.
+    /// Stores in one process stand in for them: each has its own pool and connections.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn stores_opening_one_new_sqlite_file_at_once_all_migrate_it() {
+        for round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite:{}", dir.path().join("race.db").display());
+            let opens: Vec<_> = (0..6).map(|_| tokio::spawn(Store::connect_owned(url.clone()))).collect();
+            for (i, open) in opens.into_iter().enumerate() {
+                if let Err(e) = open.await.unwrap() {
+                    panic!("round {round}, store {i}: {e}");
+                }
+            }
+        }
+    }
+
+    impl Store {
+        async fn connect_owned(url: String) -> Result<Store> {
+            Store::connect(&url).await
+        }
     }
 }

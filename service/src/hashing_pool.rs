@@ -93,10 +93,17 @@ impl HashingPool {
         &self,
         f: impl FnOnce(&Hasher, &mut Memory) -> R + Send + 'static,
     ) -> Result<R> {
-        let _admitted = self.inner.admission.clone().try_acquire_owned().map_err(|_| Error::Busy)?;
+        let admitted = self.inner.admission.clone().try_acquire_owned().map_err(|_| Error::Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |hasher, memory| {
-            // The caller may have gone (client disconnected); the result is then dropped.
+            // The job, not the request, holds the admission slot: a request that is dropped
+            // (the client went away) must not free its slot while its job still waits in the
+            // queue, or abandoned requests would pile up past `workers + queue`.
+            let _admitted = admitted;
+            // Nobody is waiting for this answer any more: skip the hash, free the slot now.
+            if tx.is_closed() {
+                return;
+            }
             let _ = tx.send(f(hasher, memory));
         });
         self.inner
@@ -244,6 +251,50 @@ mod tests {
             assert_eq!(matches!(r.unwrap(), Check::Match { .. }), i % 2 == 0, "job {i}");
         }
         assert_eq!(pool.check_counts(), (40, 0));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_still_holds_its_slot_while_its_job_waits() {
+        let pool = HashingPool::new(Cost { m_kib: 8192, t: 4, p: 1 }, 1, 1).unwrap();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run(move |_, _| {
+                    let _ = started_tx.send(());
+                    let _ = release_rx.recv();
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv()).await.unwrap().unwrap();
+        // Takes the one queue slot, then its caller goes away before the job runs.
+        let waiting = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.hash("queued-then-dropped".into()).await })
+        };
+        while pool.inner.admission.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        waiting.abort();
+        let _ = waiting.await;
+        // Its job is still queued, so its slot is still taken: the next request is refused at
+        // once (were it admitted, it would wait behind the blocker: the timeout says so).
+        let next = tokio::time::timeout(std::time::Duration::from_secs(2), pool.hash("one-too-many".into())).await;
+        assert!(matches!(next, Ok(Err(Error::Busy))), "expected an immediate Busy, got {next:?}");
+        release_tx.send(()).unwrap();
+        assert!(blocker.await.unwrap().is_ok());
+        // The abandoned job is skipped (no one waits for it), and its slot comes back.
+        let mut ok = false;
+        for _ in 0..200 {
+            if pool.hash("after-the-queue-drains".into()).await.is_ok() {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(ok, "the pool serves again once the abandoned job is skipped");
     }
 
     #[test]

@@ -91,7 +91,15 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     };
     req.extensions_mut().insert(CsrfToken(token));
     let mut res = next.run(req).await;
-    if fresh {
+    // Only pages (which hold forms) and redirects (to pages) give a browser its cookie. Static
+    // files never do: they are cached for a year, and a shared cache must neither refuse them
+    // for carrying a cookie nor hand one browser's CSRF seed to the next.
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if fresh && (is_page || res.status().is_redirection()) {
         set_cookie(&state, &mut res, &seed);
     }
     res

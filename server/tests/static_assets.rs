@@ -43,10 +43,13 @@ async fn pages_load_hashed_assets_which_are_cached_for_a_year() {
     let hashed = app.get(CSS).await;
     assert_eq!(hashed.status(), 200);
     assert_eq!(hashed.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(hashed.headers().get("set-cookie").is_none(), "a file cached for a year sets no cookie");
+    assert!(app.get("/login").await.headers().get("set-cookie").is_some(), "pages still give the CSRF cookie");
 
     let logical = app.get("/pkg/hmis_access.css").await;
     assert_eq!(logical.status(), 200);
     assert_eq!(logical.headers()["cache-control"], "no-cache");
+    assert!(logical.headers().get("set-cookie").is_none());
 
     let missing = app.get("/assets/hmis_access.ffffffffffff.css").await;
     assert_eq!(missing.status(), 404);
@@ -62,6 +65,15 @@ fn a_manifest_naming_a_missing_or_foreign_file_is_refused() {
     fs::remove_file(dir.path().join("assets/meter.0123456789ab.js")).unwrap();
     let err = server::web::read_asset_manifest(dir.path()).unwrap_err();
     assert!(err.contains("meter.0123456789ab.js") && err.contains("missing"), "{err}");
+
+    // A file only the scripts name (the wasm) counts too.
+    write_site(dir.path());
+    let with_wasm = format!(
+        r#"{{"/pkg/hmis_access.css": "{CSS}", "/js/enhance.js": "{ENHANCE}", "/pkg/meter.js": "{METER}", "/pkg/meter_bg.wasm": "/assets/meter_bg.0123456789ab.wasm"}}"#
+    );
+    fs::write(dir.path().join("assets.json"), with_wasm).unwrap();
+    let err = server::web::read_asset_manifest(dir.path()).unwrap_err();
+    assert!(err.contains("meter_bg.0123456789ab.wasm"), "{err}");
 
     fs::write(dir.path().join("assets.json"), "{not json").unwrap();
     let err = server::web::read_asset_manifest(dir.path()).unwrap_err();

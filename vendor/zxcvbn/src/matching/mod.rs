@@ -829,7 +829,7 @@ mod tests {
     use crate::matching;
     use crate::matching::patterns::*;
     use crate::matching::Matcher;
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     #[test]
     fn test_translate() {

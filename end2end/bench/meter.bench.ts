@@ -119,12 +119,40 @@ function siteFile(logical: string): string {
 
 const BENCH_HTML = `<!doctype html><meta charset="utf-8"><title>meter bench</title><p>meter bench</p>`;
 
-// Our meter: the wasm-bindgen module, exactly as the product's worker loads it.
 // Inputs both meters see during their warm-up (not the measured ones).
 const WARM_INPUTS = ["hunter2", "Summer2019!", "blue house 44", "qwerty123456", "Zebra-Lamp-Window", "aaaaaaaa"];
-const WARM_DECL = `const WARM = ${JSON.stringify(WARM_INPUTS)};`;
+// What both workers share: the warm-up and the timing loop, so both meters are measured alike.
+const PRELUDE = `
+const WARM = ${JSON.stringify(WARM_INPUTS)};
+// 1.5 s of ordinary inputs, so the engine has compiled the hot code at its top tier before
+// anything is timed.
+function warmUp(call) {
+  const until = performance.now() + 1500;
+  while (performance.now() < until) for (const w of WARM) call(w);
+}
+// Calls \`call\` until maxReps calls or budgetMs. Per-call times are kept for the slowest call;
+// the warm figure is the time of all calls but the first quarter (they warm up for this input)
+// divided by their number, since a worker's clock ticks in 0.1 ms steps and many calls are
+// faster than that.
+function timeCalls(call, maxReps, budgetMs) {
+  const times = [];
+  const marks = [];
+  let last;
+  const start = performance.now();
+  do {
+    const t = performance.now();
+    marks.push(t);
+    last = call();
+    times.push(performance.now() - t);
+  } while (times.length < maxReps && performance.now() - start < budgetMs);
+  const end = performance.now();
+  const skip = Math.floor(marks.length / 4);
+  return { times, warm_mean_ms: (end - marks[skip]) / (marks.length - skip), last };
+}
+`;
 
-const OURS_WORKER = `${WARM_DECL}
+// Our meter: the wasm-bindgen module, exactly as the product's worker loads it.
+const OURS_WORKER = `${PRELUDE}
 import init, { evaluate } from "/ours/meter.js";
 self.onmessage = async (e) => {
   const m = e.data;
@@ -134,35 +162,17 @@ self.onmessage = async (e) => {
     const t1 = performance.now();
     evaluate("warm-up 1", m.inputs, m.policy);
     const first_call_ms = performance.now() - t1;
-    // Then 1.5 s of ordinary inputs, so the engine has compiled the hot code at its top tier
-    // before anything is timed (the same for both meters).
-    const until = performance.now() + 1500;
-    while (performance.now() < until) for (const w of WARM) evaluate(w, m.inputs, m.policy);
+    warmUp((w) => evaluate(w, m.inputs, m.policy));
     self.postMessage({ load_ms: t1 - t0, first_call_ms });
   } else {
-    // Per-call times are kept for the slowest call; the warm figure is total time / calls,
-    // since a worker's clock ticks in 0.1 ms steps and many calls are faster than that.
-    const times = [];
-    const marks = [];
-    let out;
-    const start = performance.now();
-    do {
-      const t = performance.now();
-      marks.push(t);
-      out = evaluate(m.password, m.inputs, m.policy);
-      times.push(performance.now() - t);
-    } while (times.length < m.maxReps && performance.now() - start < m.budgetMs);
-    const end = performance.now();
-    // The first quarter of the calls warm up for this input; the rest are timed together.
-    const skip = Math.floor(marks.length / 4);
-    const warm_mean_ms = (end - marks[skip]) / (marks.length - skip);
-    const r = JSON.parse(out);
+    const { times, warm_mean_ms, last } = timeCalls(() => evaluate(m.password, m.inputs, m.policy), m.maxReps, m.budgetMs);
+    const r = JSON.parse(last);
     self.postMessage({ times, warm_mean_ms, score: r.verdict.score, too_long: r.verdict.too_long });
   }
 };`;
 
 // The reference: zxcvbn.js 4.4.2 from npm, loaded the way its README shows (a plain script).
-const REF_WORKER = `${WARM_DECL}
+const REF_WORKER = `${PRELUDE}
 self.onmessage = (e) => {
   const m = e.data;
   if (m.cmd === "init") {
@@ -171,24 +181,11 @@ self.onmessage = (e) => {
     const t1 = performance.now();
     zxcvbn("warm-up 1", m.inputs);
     const first_call_ms = performance.now() - t1;
-    const until = performance.now() + 1500;
-    while (performance.now() < until) for (const w of WARM) zxcvbn(w, m.inputs);
+    warmUp((w) => zxcvbn(w, m.inputs));
     self.postMessage({ load_ms: t1 - t0, first_call_ms });
   } else {
-    const times = [];
-    const marks = [];
-    let r;
-    const start = performance.now();
-    do {
-      const t = performance.now();
-      marks.push(t);
-      r = zxcvbn(m.password, m.inputs);
-      times.push(performance.now() - t);
-    } while (times.length < m.maxReps && performance.now() - start < m.budgetMs);
-    const end = performance.now();
-    const skip = Math.floor(marks.length / 4);
-    const warm_mean_ms = (end - marks[skip]) / (marks.length - skip);
-    self.postMessage({ times, warm_mean_ms, score: r.score, too_long: false });
+    const { times, warm_mean_ms, last } = timeCalls(() => zxcvbn(m.password, m.inputs), m.maxReps, m.budgetMs);
+    self.postMessage({ times, warm_mean_ms, score: last.score, too_long: false });
   }
 };`;
 

@@ -17,6 +17,10 @@ pub const ENHANCE_JS: &str = "/js/enhance.js";
 /// Logical path of the strength-meter module (wasm-bindgen glue), preloaded on new-password pages.
 pub const METER_JS: &str = "/pkg/meter.js";
 
+/// Every hashed URL an `assets.json` names (the worker and the wasm too, which only scripts
+/// name), checked like the shell's own: the server makes sure each file exists.
+pub type ManifestUrls = Vec<String>;
+
 /// The URLs the shell renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetUrls {
@@ -36,17 +40,25 @@ impl AssetUrls {
     /// Reads `assets.json` (`{"/pkg/hmis_access.css": "/assets/hmis_access.1a2b3c4d5e6f.css", …}`).
     /// Every logical path the shell uses must be there, mapped to a same-origin absolute path.
     pub fn from_manifest(json: &str) -> Result<Self, String> {
+        Self::read_manifest(json).map(|(urls, _)| urls)
+    }
+
+    /// [`AssetUrls::from_manifest`], plus every URL the manifest names. Every entry, not only
+    /// the shell's, must be a same-origin path.
+    pub fn read_manifest(json: &str) -> Result<(Self, ManifestUrls), String> {
         let map: HashMap<String, String> =
             serde_json::from_str(json).map_err(|e| format!("not a JSON object of strings: {e}"))?;
-        let url = |logical: &str| -> Result<String, String> {
-            let hashed = map.get(logical).ok_or_else(|| format!("no entry for {logical}"))?;
+        for (logical, hashed) in &map {
             // Same origin only: a path, never `//host/…` or a full URL (the CSP would block it).
             if !hashed.starts_with('/') || hashed.starts_with("//") {
                 return Err(format!("{logical} maps to {hashed:?}, not a path on this site"));
             }
-            Ok(hashed.clone())
-        };
-        Ok(AssetUrls { stylesheet: url(STYLESHEET)?, enhance_js: url(ENHANCE_JS)?, meter_js: url(METER_JS)? })
+        }
+        let url = |logical: &str| map.get(logical).cloned().ok_or_else(|| format!("no entry for {logical}"));
+        let urls = AssetUrls { stylesheet: url(STYLESHEET)?, enhance_js: url(ENHANCE_JS)?, meter_js: url(METER_JS)? };
+        let mut all: ManifestUrls = map.into_values().collect();
+        all.sort();
+        Ok((urls, all))
     }
 }
 

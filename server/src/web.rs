@@ -28,12 +28,11 @@ pub fn read_asset_manifest(site_root: &Path) -> Result<Option<AssetUrls>, String
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let urls = AssetUrls::from_manifest(&text).map_err(|e| format!("{} is not a usable asset manifest: {e}", path.display()))?;
+    let (urls, named) =
+        AssetUrls::read_manifest(&text).map_err(|e| format!("{} is not a usable asset manifest: {e}", path.display()))?;
     // Every file it names, not only those pages link: the worker and the wasm are named inside
     // the scripts, and a missing one would only show as a meter that never loads.
-    let named: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a usable asset manifest: {e}", path.display()))?;
-    for url in named.values() {
+    for url in &named {
         let file = site_root.join(url.trim_start_matches('/'));
         if !file.is_file() {
             return Err(format!("{} names {url}, but {} is missing: rebuild the site (scripts/build)", path.display(), file.display()));

@@ -33,8 +33,8 @@ const HASH_THREAD_NICENESS: i32 = 10;
 
 struct Inner {
     dummy: String,
-    /// Closing it (when the last pool handle goes) ends the threads.
-    jobs: Mutex<mpsc::Sender<Job>>,
+    /// Closing it (when the last pool handle goes) ends the threads. `Sender` is `Sync`: no lock.
+    jobs: mpsc::Sender<Job>,
     admission: Arc<Semaphore>,
     worker_count: usize,
     /// Verifications against real stored hashes; tests count them.
@@ -74,7 +74,7 @@ impl HashingPool {
         Ok(HashingPool {
             inner: Arc::new(Inner {
                 dummy,
-                jobs: Mutex::new(tx),
+                jobs: tx,
                 admission: Arc::new(Semaphore::new(workers + queue)),
                 worker_count: workers,
                 real_checks: AtomicU64::new(0),
@@ -106,12 +106,7 @@ impl HashingPool {
             }
             let _ = tx.send(f(hasher, memory));
         });
-        self.inner
-            .jobs
-            .lock()
-            .map_err(|_| Error::Internal("hashing pool lock poisoned".into()))?
-            .send(job)
-            .map_err(|_| Error::Internal("hashing pool stopped".into()))?;
+        self.inner.jobs.send(job).map_err(|_| Error::Internal("hashing pool stopped".into()))?;
         rx.await.map_err(|_| Error::Internal("a hashing job failed".into()))
     }
 

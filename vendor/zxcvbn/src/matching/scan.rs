@@ -217,4 +217,67 @@ mod tests {
             }
         }
     }
+
+    /// Text from an alphabet that exercises every scanner: ASCII and Arabic-Indic digits, every
+    /// date separator, Unicode spaces, line feeds, multi-byte letters.
+    fn mixed() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => "[0-9]",
+                2 => "[/\\_. \\-]",
+                1 => prop::sample::select(vec!["\u{3000}", "\u{a0}", "\u{85}", "\n", "\t", "é", "ß", "٠", "a", "b"]).prop_map(String::from),
+            ],
+            0..16,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    /// What upstream's compiled patterns answer, for comparison with the scanners.
+    mod upstream_patterns {
+        use fancy_regex::Regex as FancyRegex;
+        use regex::Regex;
+        use std::sync::LazyLock;
+
+        pub static GREEDY: LazyLock<FancyRegex> = LazyLock::new(|| FancyRegex::new(r"(.+)\1+").expect("pattern"));
+        pub static LAZY: LazyLock<FancyRegex> = LazyLock::new(|| FancyRegex::new(r"(.+?)\1+").expect("pattern"));
+        pub static LAZY_ANCHORED: LazyLock<FancyRegex> = LazyLock::new(|| FancyRegex::new(r"^(.+?)\1+$").expect("pattern"));
+        pub static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"19[0-9]{2}|20[0-9]{2}").expect("pattern"));
+        pub static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{4,8}$").expect("pattern"));
+        pub static DATE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$").expect("pattern"));
+
+        /// (start, end, group 0, group 1) of a fancy-regex repeat pattern.
+        pub fn repeat(re: &FancyRegex, s: &str) -> Option<(usize, usize, String, String)> {
+            let c = re.captures(s).expect("no backtrack limit on 16 chars")?;
+            let (whole, base) = (c.get(0)?, c.get(1)?);
+            Some((whole.start(), whole.end(), whole.as_str().to_string(), base.as_str().to_string()))
+        }
+    }
+
+    fn ours(r: Option<Repeat<'_>>) -> Option<(usize, usize, String, String)> {
+        r.map(|r| (r.start, r.end, r.whole.to_string(), r.base.to_string()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Each scanner against upstream's pattern, compiled by the engine upstream used.
+        #[test]
+        fn scanners_find_what_upstreams_patterns_find(s in mixed()) {
+            use upstream_patterns as up;
+            prop_assert_eq!(ours(repeat_greedy(&s)), up::repeat(&up::GREEDY, &s));
+            prop_assert_eq!(ours(repeat_lazy(&s)), up::repeat(&up::LAZY, &s));
+            let anchored = up::repeat(&up::LAZY_ANCHORED, &s).map(|(_, _, _, base)| base);
+            prop_assert_eq!(shortest_period(&s).map(str::to_string), anchored);
+            if let Some(g) = repeat_greedy(&s) {
+                let anchored = up::repeat(&up::LAZY_ANCHORED, g.whole).map(|(_, _, _, base)| base);
+                prop_assert_eq!(shortest_period(g.whole).map(str::to_string), anchored);
+            }
+            let years: Vec<(usize, usize)> = up::YEAR.find_iter(&s).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(recent_years(&s), years);
+            prop_assert_eq!(is_digits_4_to_8(&s), up::DIGITS.is_match(&s));
+            let date = up::DATE.captures(&s).map(|c| c.iter().map(|g| g.map_or("", |g| g.as_str()).to_string()).collect::<Vec<_>>());
+            prop_assert_eq!(date_with_separators(&s).map(|g| g.map(str::to_string).to_vec()), date);
+        }
+    }
 }

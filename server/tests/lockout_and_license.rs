@@ -281,6 +281,34 @@ async fn the_client_throttle_answers_before_account_counters() {
     assert!(app.sign_in("alice", ALICE_PW).await.is_some());
 }
 
+/// A parallel burst from one address gets no more passwords checked than the limit: each
+/// attempt takes its place in the count before it is hashed (it used to be checked first and
+/// counted after, and 200 parallel attempts had 128 checked against a limit of 30).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_parallel_burst_from_one_address_gets_only_the_limit_checked() {
+    let app = TestApp::start_with(|s| s.client_failure_limit = 5).await;
+    app.csrf().await;
+    let names: Vec<String> = (0..40).map(|i| format!("nobody{i}")).collect();
+    let burst = names.iter().map(|u| login_status(&app, u, "wrong-password-x"));
+    let mut statuses: Vec<u16> = futures::future::join_all(burst).await.into_iter().map(|(s, _)| s).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses.iter().filter(|&&s| s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 35, "{statuses:?}");
+    assert_eq!(app.audit_count("sign_in_unknown").await, 5, "exactly the limit was checked");
+}
+
+/// Right passwords do not use up the limit: only failures stay counted.
+#[tokio::test]
+async fn sign_ins_do_not_count_against_the_client_limit() {
+    let app = TestApp::start_with(|s| s.client_failure_limit = 2).await;
+    for _ in 0..5 {
+        assert!(app.sign_in("alice", ALICE_PW).await.is_some());
+    }
+    assert_eq!(login_status(&app, "u1", "wrong-password-x").await.0, 401);
+    assert_eq!(login_status(&app, "u2", "wrong-password-x").await.0, 401);
+    assert_eq!(login_status(&app, "u3", "wrong-password-x").await.0, 429);
+}
+
 #[tokio::test]
 async fn a_timed_lock_lifts_by_itself_when_configured() {
     let app = TestApp::start_with(|s| s.lockout.duration_secs = Some(900)).await;

@@ -107,6 +107,24 @@ async fn rate_limit_hits_are_never_lost() {
     assert_eq!(store.rate_hits("ip:1", 5001, 900).await.unwrap(), 20);
 }
 
+#[tokio::test]
+async fn a_rate_hit_given_back_leaves_the_count_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    store.rate_hit("ip:1", 5000, 900).await.unwrap();
+    store.rate_hit("ip:1", 5000, 900).await.unwrap();
+    store.rate_unhit("ip:1", 5010, 900).await.unwrap();
+    assert_eq!(store.rate_hits("ip:1", 5000, 900).await.unwrap(), 1);
+    // Another bucket and another window are not touched; nothing goes below zero.
+    store.rate_unhit("ip:2", 5000, 900).await.unwrap();
+    store.rate_unhit("ip:1", 5000 + 900, 900).await.unwrap();
+    assert_eq!(store.rate_hits("ip:1", 5000, 900).await.unwrap(), 1);
+    store.rate_unhit("ip:1", 5000, 900).await.unwrap();
+    store.rate_unhit("ip:1", 5000, 900).await.unwrap();
+    assert_eq!(store.rate_hits("ip:1", 5000, 900).await.unwrap(), 0);
+    assert_eq!(store.rate_hit("ip:1", 5000, 900).await.unwrap(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn outbox_messages_are_claimed_once_each() {
     let dir = tempfile::tempdir().unwrap();

@@ -31,6 +31,14 @@ impl Store {
         Ok(hits)
     }
 
+    /// Takes back one hit recorded by `rate_hit` with the same `now` (never below zero).
+    pub async fn rate_unhit(&self, bucket: &str, now: i64, window_secs: i64) -> Result<()> {
+        let start = now - now.rem_euclid(window_secs.max(1));
+        let mut c = self.acquire().await?;
+        q!(&mut c.conn(), execute, "UPDATE rate_limit SET hits = hits - 1 WHERE bucket = $1 AND window_start = $2 AND hits > 0", bucket, start)?;
+        Ok(())
+    }
+
     /// Seconds until the window containing `now` ends (for Retry-After).
     pub fn window_remaining(now: i64, window_secs: i64) -> i64 {
         let w = window_secs.max(1);

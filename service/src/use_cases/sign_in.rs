@@ -51,18 +51,29 @@ impl Service {
         let s = self.settings();
         let now = self.now();
         // The client throttle comes before any account counter (ASVS 2.2.1: one address must not
-        // be able to lock many accounts, nor guess without limit).
+        // be able to lock many accounts, nor guess without limit). The attempt takes its place in
+        // the count before it is hashed, in one atomic upsert, and gives it back unless it turns
+        // out a failure: checking first and counting after let a parallel burst through (200
+        // parallel attempts from one address had 128 passwords checked against a limit of 30).
         let window = s.client_failure_window.as_secs() as i64;
         let bucket = format!("sign-in-failures:{}", req.client_ip);
-        if !req.client_ip.is_empty() && self.store().rate_hits(&bucket, now, window).await? >= s.client_failure_limit {
+        let counted = !req.client_ip.is_empty();
+        if counted && self.store().rate_hit(&bucket, now, window).await? > s.client_failure_limit {
+            // Left counted: the window is fixed, so this changes nothing for the client, and a
+            // flood costs one write per request.
             return Err(Error::Throttled { retry_after: Store::window_remaining(now, window) });
         }
         let result = match self.store().account_by_username(&folded).await? {
             None => self.sign_in_unknown(&folded, req.password, now).await,
             Some(a) => self.sign_in_account(a.id, &req, now).await,
         };
-        if matches!(result, Err(Error::InvalidCredentials)) && !req.client_ip.is_empty() {
-            self.store().rate_hit(&bucket, now, window).await?;
+        if counted && !matches!(result, Err(Error::InvalidCredentials)) {
+            // Not a failure (signed in, a license answer, a busy pool): the place is given back.
+            // A failed give-back must not cost the person their sign-in; it only leaves one
+            // extra count in a window that ends by itself.
+            if let Err(e) = self.store().rate_unhit(&bucket, now, window).await {
+                tracing::warn!(error = %e, "could not give back a sign-in throttle count");
+            }
         }
         result
     }

@@ -233,10 +233,19 @@ pub struct RuleCheck {
     pub label: String,
 }
 
-/// Length-only part of the verdict, shared by `evaluate` and usable without zxcvbn.
-/// Returns the NFC form when the input is within `max_chars`.
-pub fn check_length(policy: &Policy, raw: &str) -> (Verdict, Option<String>) {
-    let mut v = Verdict {
+/// The report for every input over `byte_ceiling`: it does not depend on the input, so a page
+/// can carry it and show it the moment such a paste lands, before the meter module has loaded
+/// (issue 6). `check_length` answers every such input with exactly this verdict.
+pub fn over_ceiling_report(policy: &Policy) -> Report {
+    Report::from(over_ceiling_verdict(policy))
+}
+
+fn over_ceiling_verdict(policy: &Policy) -> Verdict {
+    Verdict { chars: policy.max_chars.saturating_add(1), too_long: true, ..empty_verdict(policy) }
+}
+
+fn empty_verdict(policy: &Policy) -> Verdict {
+    Verdict {
         chars: 0,
         min_chars: policy.min_chars,
         max_chars: policy.max_chars,
@@ -248,12 +257,16 @@ pub fn check_length(policy: &Policy, raw: &str) -> (Verdict, Option<String>) {
         warning: None,
         suggestions: Vec::new(),
         common: false,
-    };
-    if raw.len() > byte_ceiling(policy) {
-        v.chars = policy.max_chars + 1;
-        v.too_long = true;
-        return (v, None);
     }
+}
+
+/// Length-only part of the verdict, shared by `evaluate` and usable without zxcvbn.
+/// Returns the NFC form when the input is within `max_chars`.
+pub fn check_length(policy: &Policy, raw: &str) -> (Verdict, Option<String>) {
+    if raw.len() > byte_ceiling(policy) {
+        return (over_ceiling_verdict(policy), None);
+    }
+    let mut v = empty_verdict(policy);
     let normalised = normalize(raw);
     v.chars = normalised.chars().count();
     v.too_short = v.chars < policy.min_chars;
@@ -414,6 +427,27 @@ mod tests {
         fn too_long_input_is_never_scored() {
             let v = evaluate(&Policy::default(), &"correct horse ".repeat(300), &alice());
             assert!(v.too_long && v.score.is_none() && v.crack_time.is_none());
+        }
+
+        proptest! {
+            /// What the page shows before the meter loads is what the meter (and the server)
+            /// says for any input over the byte ceiling, whatever the policy and the input.
+            #[test]
+            fn the_over_ceiling_report_is_what_any_such_input_gets(max in 8usize..200, extra in 1usize..300, s in "\\PC{1,8}") {
+                let policy = Policy { max_chars: max, ..Policy::default() };
+                let mut input = s.repeat(byte_ceiling(&policy) / s.len() + 1);
+                input.push_str(&"x".repeat(extra));
+                prop_assert!(input.len() > byte_ceiling(&policy));
+                prop_assert_eq!(Report::from(evaluate(&policy, &input, &alice())), over_ceiling_report(&policy));
+            }
+        }
+
+        #[test]
+        fn the_over_ceiling_report_says_too_long() {
+            let r = over_ceiling_report(&Policy::default());
+            assert!(r.verdict.too_long && !r.acceptable && r.verdict.score.is_none());
+            assert!(r.problems[0].starts_with("Too long"), "{:?}", r.problems);
+            assert_eq!(r.label, Report::from(evaluate(&Policy::default(), &"a".repeat(129), &alice())).label);
         }
 
         proptest! {

@@ -40,3 +40,25 @@ test("pasting 4,000 characters, then 128 look-alike symbols, keeps the meter and
   await expect(field).toHaveAttribute("type", "text");
   console.log(`show-password toggle took effect after ${Date.now() - t} ms`);
 });
+
+// On a slow phone the meter module can take seconds to arrive. A long paste is answered "too
+// long" at once all the same: the page carries domain's report for input over its byte ceiling.
+test("a 4,000-character paste is answered \"too long\" before the meter module has arrived", async ({ page, request }) => {
+  const link = await requestResetLinkDirect(request, USERS.jun);
+  let held = 0;
+  await page.route("**/*.wasm", () => { held += 1; }); // never answered: the module stays away
+  await page.goto(link.url);
+  const box = page.locator("[data-new-password]");
+  await expect(box).toHaveAttribute("data-meter", "loading");
+  const field = page.locator("#new-password");
+  await field.fill("a".repeat(4000));
+  await expect(page.locator("#strength-label")).toHaveText("Too long");
+  await expect(page.locator("#strength-warning")).toContainText("at most 128 characters");
+  await expect(page.locator('#password-rules li[data-rule="MaxLength"]')).toHaveAttribute("data-state", "unmet");
+  // Shortened again: nothing stale claims "too long"; the verdict waits for the module.
+  await field.fill("abc");
+  await expect(page.locator("#strength")).toBeHidden();
+  await expect(page.locator('#password-rules li[data-rule="MaxLength"]')).toHaveAttribute("data-state", "pending");
+  await expect(box).toHaveAttribute("data-meter", "loading");
+  expect(held).toBeGreaterThan(0);
+});

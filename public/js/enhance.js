@@ -36,6 +36,9 @@
     var strength = document.getElementById("strength");
     var inputs = JSON.parse(box.getAttribute("data-user-inputs") || "{}");
     var policy = JSON.parse(box.getAttribute("data-policy") || "{}");
+    // {bytes, report}: domain's answer for any input over its byte ceiling (the same for all).
+    var overCeiling = JSON.parse(box.getAttribute("data-over-ceiling") || "null");
+    var utf8 = typeof TextEncoder === "undefined" ? null : new TextEncoder();
     var worker;
     try {
       worker = new Worker(METER_WORKER, { type: "module" });
@@ -43,6 +46,7 @@
       return; // no meter; the server still checks every rule
     }
     var lastSent = 0;
+    var provisional = false; // the last thing shown is the page's own "too long" report
     var lastReport = null;
     // After a refused submit the server's verdict is on the page; keep it until the person types.
     var serverVerdictShown = !strength.hidden;
@@ -50,19 +54,40 @@
     worker.onmessage = function (event) {
       var data = event.data;
       if (!data || data.error || data.id !== lastSent) return; // stale or failed: newest wins
+      provisional = false;
       render(data.report);
     };
 
     function send() {
       lastSent += 1;
+      // A paste over the byte ceiling is answered now, not when the module has loaded (on a
+      // slow phone that can take seconds); the worker's answer for it is the same report.
+      if (overCeiling && utf8 && pw.value.length * 3 > overCeiling.bytes && utf8.encode(pw.value).length > overCeiling.bytes) {
+        render(overCeiling.report);
+        provisional = true;
+      } else if (provisional) {
+        // Shortened again: "too long" no longer holds; show nothing until the module answers.
+        provisional = false;
+        render(pendingReport(lastReport));
+      }
       worker.postMessage({ id: lastSent, password: pw.value, inputs: inputs, policy: policy });
+    }
+
+    // `report` with every rule pending and no verdict: what an empty field shows.
+    function pendingReport(report) {
+      return {
+        acceptable: false, label: "", problems: [],
+        verdict: { score: null, crack_time: null, warning: null, suggestions: [], too_long: false, too_short: false },
+        checks: report.checks.map(function (c) { return { rule: c.rule, met: false, label: c.label }; }),
+        pending: true
+      };
     }
 
     function render(report) {
       lastReport = report;
       if (serverVerdictShown && pw.value.length === 0) return;
       var v = report.verdict;
-      var empty = pw.value.length === 0;
+      var empty = pw.value.length === 0 || report.pending === true;
       strength.hidden = empty;
       box.setAttribute("data-acceptable", report.acceptable ? "true" : "false");
       strength.setAttribute("data-score", v.score === null ? "none" : String(v.score));

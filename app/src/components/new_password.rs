@@ -25,6 +25,13 @@ pub fn NewPasswordFields(
 ) -> impl IntoView {
     let inputs_json = serde_json::to_string(&inputs).unwrap_or_else(|_| "{}".into());
     let policy_json = serde_json::to_string(&policy).unwrap_or_else(|_| "{}".into());
+    // What `domain` answers for any input over its byte ceiling, so a long paste is answered
+    // "too long" at once, before the meter module has arrived (it is the same for every input).
+    let over_ceiling_json = serde_json::to_string(&serde_json::json!({
+        "bytes": domain::password::byte_ceiling(&policy),
+        "report": domain::password::over_ceiling_report(&policy),
+    }))
+    .unwrap_or_else(|_| "null".into());
     let checks = report.as_ref().map(|r| r.checks.clone()).unwrap_or_else(|| {
         vec![
             (domain::password::Rule::MinLength, format!("At least {} characters", policy.min_chars)),
@@ -42,7 +49,7 @@ pub fn NewPasswordFields(
     let warning = report.as_ref().and_then(|r| r.verdict.warning.clone());
     let suggestions = report.as_ref().map(|r| r.verdict.suggestions.clone()).unwrap_or_default();
     view! {
-        <div class="new-password" data-new-password="" data-user-inputs=inputs_json data-policy=policy_json>
+        <div class="new-password" data-new-password="" data-user-inputs=inputs_json data-policy=policy_json data-over-ceiling=over_ceiling_json>
             <PasswordInput
                 id="new-password"
                 name="new_password"

@@ -58,17 +58,25 @@ impl Service {
         let window = s.client_failure_window.as_secs() as i64;
         let bucket = format!("sign-in-failures:{}", req.client_ip);
         let counted = !req.client_ip.is_empty();
+        let throttled = Error::Throttled { retry_after: Store::window_remaining(now, window) };
+        // A read first, so a flood over the limit costs no writes (SQLite has one writer).
+        if counted && self.store().rate_hits(&bucket, now, window).await? >= s.client_failure_limit {
+            return Err(throttled);
+        }
         if counted && self.store().rate_hit(&bucket, now, window).await? > s.client_failure_limit {
-            // Left counted: the window is fixed, so this changes nothing for the client, and a
-            // flood costs one write per request.
-            return Err(Error::Throttled { retry_after: Store::window_remaining(now, window) });
+            // Lost the race for the last places: left counted (the window is fixed, so this
+            // changes nothing for the client).
+            return Err(throttled);
         }
         let result = match self.store().account_by_username(&folded).await? {
             None => self.sign_in_unknown(&folded, req.password, now).await,
             Some(a) => self.sign_in_account(a.id, &req, now).await,
         };
-        if counted && !matches!(result, Err(Error::InvalidCredentials)) {
-            // Not a failure (signed in, a license answer, a busy pool): the place is given back.
+        let not_a_failure = matches!(result, Ok(_) | Err(Error::LicenseBlocks(_) | Error::OneTimePasswordExpired | Error::Busy));
+        if counted && not_a_failure {
+            // The right password (signed in, or a license or one-time-password answer), or never
+            // checked (the hashing pool was full): the place is given back. Anything else keeps
+            // it, a database error after a wrong password too, so a guess is never left uncounted.
             // A failed give-back must not cost the person their sign-in; it only leaves one
             // extra count in a window that ends by itself.
             if let Err(e) = self.store().rate_unhit(&bucket, now, window).await {

@@ -62,11 +62,15 @@
       lastSent += 1;
       // A paste over the byte ceiling is answered now, not when the module has loaded (on a
       // slow phone that can take seconds); the worker's answer for it is the same report.
-      if (overCeiling && utf8 && pw.value.length * 3 > overCeiling.bytes && utf8.encode(pw.value).length > overCeiling.bytes) {
+      // UTF-16 length <= UTF-8 bytes <= 3 x UTF-16 length, so most values need no encoding.
+      var n = pw.value.length;
+      var over = overCeiling && utf8 && n * 3 > overCeiling.bytes && (n > overCeiling.bytes || utf8.encode(pw.value).length > overCeiling.bytes);
+      if (over) {
         render(overCeiling.report);
         provisional = true;
-      } else if (provisional) {
-        // Shortened again: "too long" no longer holds; show nothing until the module answers.
+      } else if (provisional && box.getAttribute("data-meter") !== "ready") {
+        // Shortened again before the module has arrived: "too long" no longer holds; show
+        // nothing until it answers. (Once it is ready its answer follows within milliseconds.)
         provisional = false;
         render(pendingReport(lastReport));
       }

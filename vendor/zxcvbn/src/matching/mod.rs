@@ -43,8 +43,9 @@ pub(crate) fn omnimatch(password: &str, user_inputs: &HashMap<String, usize>) ->
         .collect();
     // hmis-access fork: a stable sort, so matches with the same span stay in matcher order
     // (dictionary, reverse, l33t, spatial, repeat, sequence, regex, date) and the earlier matcher
-    // wins a tie in guesses, as in zxcvbn.js (whose Array.sort is stable). Upstream's unstable
-    // sort breaks such ties by where HashMap order happened to leave each match.
+    // wins a tie in guesses, as in zxcvbn.js (whose Array.sort is stable; among dictionaries our
+    // order is by name, which may differ from zxcvbn.js's). Upstream's unstable sort breaks such
+    // ties by where HashMap order happened to leave each match.
     matches.sort_by(|a, b| {
         let range1 = a.range_inclusive();
         let range2 = b.range_inclusive();

@@ -99,12 +99,17 @@ impl HashingPool {
             // The job, not the request, holds the admission slot: a request that is dropped
             // (the client went away) must not free its slot while its job still waits in the
             // queue, or abandoned requests would pile up past `workers + queue`.
-            let _admitted = admitted;
+            let admitted = admitted;
             // Nobody is waiting for this answer any more: skip the hash, free the slot now.
             if tx.is_closed() {
                 return;
             }
-            let _ = tx.send(f(hasher, memory));
+            let out = f(hasher, memory);
+            // Free the slot before the answer wakes the caller: a caller that goes straight on
+            // to its next request must find the slot free (CI once saw Busy there, when this
+            // niced thread was descheduled between sending the answer and dropping the permit).
+            drop(admitted);
+            let _ = tx.send(out);
         });
         self.inner.jobs.send(job).map_err(|_| Error::Internal("hashing pool stopped".into()))?;
         rx.await.map_err(|_| Error::Internal("a hashing job failed".into()))
